@@ -1,0 +1,61 @@
+// One build for every bundle: extension host, engine worker, CLI, webview, unit tests and dev tools.
+// Usage: node scripts/build.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const rel = (p) => path.join(root, p);
+
+const nodeCommon = {
+  bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production,
+  minify: production, external: ['vscode', 'onnxruntime-node', 'playwright-core'], logLevel: 'warning',
+  // keep `require.resolve`-free: the worker is found next to the bundle that starts it
+};
+
+function listTests(dir) {
+  if (!fs.existsSync(rel(dir))) return [];
+  return fs.readdirSync(rel(dir), { recursive: true })
+    .filter((f) => String(f).endsWith('.test.ts')).map((f) => path.join(dir, String(f)));
+}
+const scriptEntries = fs.readdirSync(rel('scripts')).filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`);
+
+const builds = [
+  { ...nodeCommon, entryPoints: [rel('src/extension.ts')], outfile: rel('dist/extension.js') },
+  { ...nodeCommon, entryPoints: [rel('src/engine/worker.ts')], outfile: rel('dist/worker.js') },
+  { ...nodeCommon, entryPoints: [rel('src/cli.ts')], outfile: rel('dist/cli.js'), banner: { js: '#!/usr/bin/env node' } },
+  {
+    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
+    entryPoints: [rel('webview/main.ts')], outfile: rel('dist/webview/main.js'), logLevel: 'warning',
+  },
+];
+// Bundles whose entry does not exist yet are skipped (the tree grows issue by issue).
+for (let i = builds.length - 1; i >= 0; i--) if (!fs.existsSync(builds[i].entryPoints[0])) builds.splice(i, 1);
+if (!production) {
+  const tests = [...listTests('test/unit')];
+  if (tests.length) builds.push({ ...nodeCommon, entryPoints: tests.map(rel), outdir: rel('out/test/unit'), outbase: rel('test/unit') });
+  if (scriptEntries.length) builds.push({ ...nodeCommon, entryPoints: scriptEntries.map(rel), outdir: rel('out/scripts') });
+}
+
+function copyAssets() {
+  const dst = rel('dist/webview');
+  fs.mkdirSync(dst, { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) {
+    fs.copyFileSync(rel(`node_modules/@vscode/codicons/dist/${f}`), path.join(dst, f));
+  }
+  fs.copyFileSync(rel('media/main.css'), path.join(dst, 'main.css'));
+}
+
+const t0 = Date.now();
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  copyAssets();
+  console.log('[build] watching');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  copyAssets();
+  if (fs.existsSync(rel('dist/cli.js'))) fs.chmodSync(rel('dist/cli.js'), 0o755);
+  console.log(`[build] ${builds.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+}

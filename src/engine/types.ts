@@ -1,0 +1,113 @@
+// Shared engine result types. No runtime code and no `vscode` import: the webview bundle imports these too.
+
+/** A dense float32 tensor, row-major. `data.length === dims.reduce(*)`. */
+export interface FloatTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** Pooled-vector names. `token:i` vectors are computed on request, not stored here. */
+export const POOLINGS = ['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler'] as const;
+export type PoolingName = (typeof POOLINGS)[number];
+
+export interface Token {
+  id: number;
+  /** The vocabulary string of the token (`##ing`, `Ġworld`, `▁the`, `[CLS]`). */
+  text: string;
+  /** Character range `[start, end)` in the ORIGINAL text (UTF-16 code units, as JS and VS Code count), or null for tokens the post-processor added. */
+  start: number | null;
+  end: number | null;
+  special: boolean;
+}
+
+export type CapabilitySource = 'native' | 'rewritten' | 'unavailable';
+
+export interface Capability {
+  source: CapabilitySource;
+  /** Why it is unavailable, or how it was obtained. */
+  reason?: string;
+}
+
+export interface ModelSummary {
+  /** What the user configured: a folder path (Hub ids later). */
+  ref: string;
+  /** Display name: the folder name or the config's `_name_or_path`. */
+  name: string;
+  folder: string;
+  onnxFile: string;
+  modelType: string;
+  layers: number;
+  heads: number;
+  hidden: number;
+  maxTokens: number;
+  vocabSize: number;
+  /** Graph inputs that are fed (subset of input_ids, attention_mask, token_type_ids, position_ids). */
+  inputs: string[];
+  attentions: Capability;
+  hiddenStates: Capability;
+  hasPooler: boolean;
+  /** sentence-transformers pooling mode from `1_Pooling/config.json`, when present. */
+  poolingMode: string | null;
+  /** True when the config marks the weights as random (models made by the project's generator). */
+  randomWeights: boolean;
+  warnings: string[];
+}
+
+export interface Truncation {
+  truncated: boolean;
+  /** Content tokens dropped to fit the model's maximum. */
+  droppedTokens: number;
+  /** Number of characters of the original text covered by the kept tokens. */
+  keptChars: number;
+  maxTokens: number;
+}
+
+export interface AttentionAnalysis {
+  /** [L, heads, T]: attention from the first token ([CLS]) to every key. */
+  clsRow: FloatTensor;
+  /** [L, heads]: mean over queries of the attention each query sends to [CLS] (Clark et al. 2019). */
+  toCls: FloatTensor;
+  /** [L, heads]: likewise to [SEP] / </s> tokens. */
+  toSep: FloatTensor;
+  /** [L, heads]: likewise to punctuation tokens. */
+  toPunct: FloatTensor;
+  /** [L, heads]: likewise to the query itself (the diagonal). */
+  toSelf: FloatTensor;
+  /** [L, heads]: mean over queries of the entropy (nats) of the attention distribution. */
+  entropy: FloatTensor;
+  /** [L, T, T]: attention rollout up to and including each layer (Abnar & Zuidema 2020). */
+  rollout: FloatTensor;
+}
+
+export interface Similarity {
+  /** [L+1]: cos(cls, mean) per layer. */
+  clsMean: Float32Array;
+  /** [L+1, T]: cos([CLS] hidden state, token hidden state) per layer. */
+  clsToken: FloatTensor;
+}
+
+export interface Timings {
+  tokenizeMs: number;
+  runMs: number;
+  analyseMs: number;
+  totalMs: number;
+}
+
+/** Everything the engine computes for one text. */
+export interface Inspection {
+  model: ModelSummary;
+  text: string;
+  tokens: Token[];
+  truncation: Truncation;
+  /** [L+1, T, H]: embeddings output (layer 0) and every layer's output. */
+  hidden: FloatTensor;
+  /** Each [L+1, H]. `pooler` is [1, H] when present (it exists for the last layer only). */
+  vectors: Partial<Record<PoolingName, FloatTensor>>;
+  /** [L+1] L2 norms per pooling. */
+  norms: Partial<Record<PoolingName, Float32Array>>;
+  /** [L, heads, T, T] or null when the model cannot provide attentions (see model.attentions). */
+  attentions: FloatTensor | null;
+  analysis: AttentionAnalysis | null;
+  similarity: Similarity;
+  timings: Timings;
+}

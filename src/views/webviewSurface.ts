@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import { isWebviewMessage, PROTOCOL_VERSION, type HostMessage, type Surface, type WebviewMessage } from '../protocol';
+import type { LensStore } from '../store';
+import { renderWebviewHtml, webviewOptions } from './webviewHtml';
+
+/**
+ * Binds one webview (panel or side view) to the store: sets the HTML, waits for the webview's `ready`,
+ * then posts a full snapshot on every change. Messages before `ready` are not sent (the webview would drop them).
+ */
+export class WebviewSurface implements vscode.Disposable {
+  private ready = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    extensionUri: vscode.Uri,
+    private readonly surface: Surface,
+    title: string,
+    private readonly store: LensStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    webview.options = webviewOptions(extensionUri);
+    webview.html = renderWebviewHtml(webview, extensionUri, surface, title);
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      store.onDidChange(() => this.push()),
+    );
+  }
+
+  private onMessage(m: unknown): void {
+    if (!isWebviewMessage(m)) {
+      this.log.warn(`[${this.surface}] ignored a malformed webview message: ${JSON.stringify(m)?.slice(0, 200)}`);
+      return;
+    }
+    this.handle(m);
+  }
+
+  private handle(m: WebviewMessage): void {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.push();
+        break;
+      case 'runCommand':
+        void vscode.commands.executeCommand(m.command);
+        break;
+    }
+  }
+
+  push(): void {
+    if (!this.ready) return;
+    const msg: HostMessage = { type: 'snapshot', version: PROTOCOL_VERSION, snapshot: this.store.snapshot(this.surface) };
+    // A disposed webview rejects; closing a view mid-run must leave no error behind.
+    this.webview.postMessage(msg).then(undefined, () => undefined);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
