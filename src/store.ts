@@ -1,15 +1,24 @@
 import * as vscode from 'vscode';
-import type { RunStatus, SelectionInfo, Snapshot, Surface } from './protocol';
+import type { CompareView, InspectionView, RunStatus, SelectionInfo, Snapshot, Surface, ViewOptions } from './protocol';
 
 /** The state every surface renders. One owner; surfaces read snapshots of it. */
 export interface LensState {
   status: RunStatus;
   selection: SelectionInfo | null;
   message: string | null;
+  progress: string | null;
+  inspection: InspectionView | null;
+  compare: CompareView | null;
+  options: ViewOptions;
 }
 
+export const DEFAULT_OPTIONS: ViewOptions = { layer: -1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true };
+
 export class LensStore implements vscode.Disposable {
-  private state: LensState = { status: 'idle', selection: null, message: 'Select text in an editor, then run "CLS Lens: Inspect Selection".' };
+  private state: LensState = {
+    status: 'idle', selection: null, progress: null, inspection: null, compare: null, options: { ...DEFAULT_OPTIONS },
+    message: 'Select text in an editor, then run "CLS Lens: Inspect Selection".',
+  };
   private seq = 0;
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
@@ -23,7 +32,9 @@ export class LensStore implements vscode.Disposable {
   }
 
   snapshot(surface: Surface): Snapshot {
-    return { surface, seq: this.seq, status: this.state.status, selection: this.state.selection, message: this.state.message };
+    const s = this.state;
+    return { surface, seq: this.seq, status: s.status, selection: s.selection, message: s.message, progress: s.progress,
+      inspection: s.inspection, compare: s.compare, options: s.options };
   }
 
   dispose(): void { this.emitter.dispose(); }

@@ -33,7 +33,7 @@ function render(s: Snapshot): void {
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = event.data;
-  if (!isHostMessage(msg)) return;              // not ours, or malformed: ignore
+  if (!isHostMessage(msg) || msg.type !== 'snapshot') return;   // not ours, or malformed: ignore
   if (msg.snapshot.seq < lastSeq) return;       // stale
   lastSeq = msg.snapshot.seq;
   render(msg.snapshot);

@@ -80,9 +80,9 @@ export interface AttentionAnalysis {
 }
 
 export interface Similarity {
-  /** [L+1]: cos(cls, mean) per layer. */
+  /** cos(cls, mean) per row of layerIds. */
   clsMean: Float32Array;
-  /** [L+1, T]: cos([CLS] hidden state, token hidden state) per layer. */
+  /** [layerIds.length, T]: cos([CLS] hidden state, token hidden state) per layer. */
   clsToken: FloatTensor;
 }
 
@@ -99,11 +99,13 @@ export interface Inspection {
   text: string;
   tokens: Token[];
   truncation: Truncation;
-  /** [L+1, T, H]: embeddings output (layer 0) and every layer's output. */
+  /** [layerIds.length, T, H]: embeddings output (layer 0) and every layer's output when the model allows. */
   hidden: FloatTensor;
-  /** Each [L+1, H]. `pooler` is [1, H] when present (it exists for the last layer only). */
+  /** The layer number of each row of `hidden` and of the pooled vectors: [0..L], or [L] alone when only the last hidden state can be read. */
+  layerIds: number[];
+  /** Each [layerIds.length, H]. `pooler` is [1, H] when present (it exists for the last layer only). */
   vectors: Partial<Record<PoolingName, FloatTensor>>;
-  /** [L+1] L2 norms per pooling. */
+  /** L2 norms per pooling, one per row of its vectors. */
   norms: Partial<Record<PoolingName, Float32Array>>;
   /** [L, heads, T, T] or null when the model cannot provide attentions (see model.attentions). */
   attentions: FloatTensor | null;

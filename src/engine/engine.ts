@@ -1,0 +1,200 @@
+// The engine: one text → everything the views show; many texts → pooled vectors in length-bucketed batches.
+// No `vscode` import: it runs in a worker thread under the extension host, in the CLI, in tests and benchmarks.
+import { addResidual, headMeasures, rolloutJs, type TokenClasses } from './attention';
+import { Encoder } from './encoder';
+import { CancelledError, EngineError } from './errors';
+import { readModelFolder, usableMaxTokens, type ModelFolder } from './modelFolder';
+import { resolveModelRef } from './modelRef';
+import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './pooling';
+import { clsTokenCosine, rowwise } from './similarity';
+import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokens';
+import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from './types';
+
+export interface EngineOptions {
+  /** onnxruntime intra-op threads; 0 or undefined lets onnxruntime choose. */
+  threads?: number;
+  /** Where Hub models are cached (used once Hub downloads land). */
+  cacheDir?: string;
+}
+
+export interface LoadOptions {
+  onnxFile?: string;
+}
+
+export interface InspectOptions {
+  /** Cap on tokens including specials; defaults to the model's maximum. */
+  maxTokens?: number;
+  /** Compute attentions and their analysis (default true). */
+  attentions?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface LoadedModel {
+  key: string;
+  folder: ModelFolder;
+  tokenizer: TokenizerHandle;
+  encoder: Encoder;
+  summary: ModelSummary;
+}
+
+const now = () => performance.now();
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** Stack row `b` of each [B, ...rest] tensor into one [n, ...rest] tensor (per-layer outputs → one tensor). */
+export function stackRows(tensors: FloatTensor[], b = 0): FloatTensor {
+  const rest = tensors[0].dims.slice(1);
+  const per = rest.reduce((x, y) => x * y, 1);
+  const out = new Float32Array(tensors.length * per);
+  tensors.forEach((t, i) => out.set(t.data.subarray(b * per, (b + 1) * per), i * per));
+  return { data: out, dims: [tensors.length, ...rest] };
+}
+
+export class Engine {
+  private readonly models = new Map<string, Promise<LoadedModel>>();
+
+  constructor(private readonly opts: EngineOptions = {}) {}
+
+  /** Load (memoised per model reference and ONNX file). A failed load is forgotten so that a fix can be retried. */
+  load(ref: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+    const key = `${ref}\u0000${opts.onnxFile ?? ''}`;
+    let p = this.models.get(key);
+    if (!p) {
+      p = this.loadUncached(key, ref, opts);
+      this.models.set(key, p);
+      p.catch(() => { if (this.models.get(key) === p) this.models.delete(key); });
+    }
+    return p;
+  }
+
+  private async loadUncached(key: string, ref: string, opts: LoadOptions): Promise<LoadedModel> {
+    const folderPath = await resolveModelRef(ref, { cacheDir: this.opts.cacheDir });
+    const folder = readModelFolder(folderPath, { onnxFile: opts.onnxFile });
+    const tokenizer = loadTokenizer(folder.folder);
+    const encoder = await Encoder.create(folder, { threads: this.opts.threads });
+    const c = folder.config;
+    const warnings: string[] = [];
+    if (encoder.vocabRows !== null && tokenizer.vocabSize > encoder.vocabRows) {
+      warnings.push(`The tokenizer has ${tokenizer.vocabSize} tokens but the embedding matrix only ${encoder.vocabRows} rows; texts that produce ids beyond it are refused.`);
+    }
+    if (c.randomWeights) warnings.push('This model has random weights (made by the CLS Lens generator): its vectors show the plumbing, not what a trained model learned.');
+    const summary: ModelSummary = {
+      ref, name: c.name, folder: folder.folder, onnxFile: folder.onnxFile, modelType: c.modelType,
+      layers: c.layers, heads: c.heads, hidden: c.hidden, maxTokens: usableMaxTokens(c, tokenizer.modelMaxLength),
+      vocabSize: tokenizer.vocabSize, inputs: encoder.plan.inputs,
+      attentions: encoder.plan.attentionsCap, hiddenStates: encoder.plan.hiddenCap,
+      hasPooler: encoder.plan.pooler !== null, poolingMode: folder.poolingMode, randomWeights: c.randomWeights, warnings,
+    };
+    return { key, folder, tokenizer, encoder, summary };
+  }
+
+  private checkVocab(m: LoadedModel, ids: ArrayLike<number>): void {
+    const rows = m.encoder.vocabRows;
+    if (rows === null) return;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] >= rows || ids[i] < 0) {
+        throw new EngineError('vocab-mismatch', `Token id ${ids[i]} is outside the model's embedding matrix (${rows} rows): the tokenizer does not belong to this model.`,
+          'Use the tokenizer.json that was exported with the ONNX file.');
+      }
+    }
+  }
+
+  private classes(m: LoadedModel, enc: EncodedText): TokenClasses {
+    const T = enc.tokens.length;
+    const cls = new Uint8Array(T), sep = new Uint8Array(T), punct = new Uint8Array(T);
+    const h = m.tokenizer;
+    enc.tokens.forEach((t, i) => {
+      if (t.special && (t.id === h.clsId || (i === 0 && t.start === null))) cls[i] = 1;
+      else if (t.special && t.id === h.sepId) sep[i] = 1;
+      else if (!t.special && isPunctuationToken(h, t.text)) punct[i] = 1;
+    });
+    return { cls, sep, punct };
+  }
+
+  private masks(enc: EncodedText): PoolingMasks {
+    return masksFromSpecials(enc.tokens.map((t) => t.special && t.start === null));
+  }
+
+  async inspect(ref: string, text: string, opts: InspectOptions & LoadOptions = {}): Promise<Inspection> {
+    const t0 = now();
+    const m = await this.load(ref, opts);
+    throwIfAborted(opts.signal);
+    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
+    const maxTokens = Math.min(opts.maxTokens && opts.maxTokens > 2 ? opts.maxTokens : m.summary.maxTokens, m.summary.maxTokens);
+    const tTok = now();
+    const enc = encodeText(m.tokenizer, text, { maxTokens });
+    this.checkVocab(m, enc.ids);
+    const tokenizeMs = now() - tTok;
+    throwIfAborted(opts.signal);
+
+    const wantAttn = opts.attentions !== false;
+    const T = enc.ids.length;
+    const tRun = now();
+    const out = await m.encoder.run({ ids: enc.ids, batch: 1, seq: T, attentionMask: enc.attentionMask, tokenTypeIds: enc.tokenTypeIds },
+      { hiddenStates: 'all', attentions: wantAttn, pooler: true });
+    const runMs = now() - tRun;
+    throwIfAborted(opts.signal);
+
+    const tAn = now();
+    const L = m.summary.layers;
+    const hidden = stackRows(out.hiddenStates);
+    const layerIds = out.hiddenStates.length === L + 1 ? Array.from({ length: L + 1 }, (_, i) => i) : [L];
+    const pooled = poolAll(hidden, this.masks(enc));
+    const vectors: Inspection['vectors'] = { ...pooled };
+    if (out.pooler) vectors.pooler = { data: out.pooler.data, dims: [1, out.pooler.dims[1]] };
+    const norms: Inspection['norms'] = {};
+    for (const [k, v] of Object.entries(vectors) as [PoolingName, FloatTensor][]) norms[k] = rowNorms(v);
+
+    let attentions: FloatTensor | null = null;
+    let analysis: AttentionAnalysis | null = null;
+    if (out.attentions) {
+      attentions = stackRows(out.attentions);
+      const measures = headMeasures(attentions, this.classes(m, enc));
+      const { mixed, ...rest } = measures;
+      analysis = { ...rest, rollout: rolloutJs(addResidual(mixed)) };
+    }
+    const similarity = { clsMean: rowwise('cosine', pooled.cls, pooled.mean), clsToken: clsTokenCosine(hidden) };
+    const analyseMs = now() - tAn;
+    return {
+      model: m.summary, text, tokens: enc.tokens, truncation: enc.truncation, hidden, layerIds, vectors, norms,
+      attentions, analysis, similarity, timings: { tokenizeMs, runMs, analyseMs, totalMs: now() - t0 },
+    };
+  }
+
+  /**
+   * Pooled vectors of a text longer than the model allows: sliding windows (stride = content tokens shared by
+   * neighbouring windows), each pooled, then averaged (max pooling takes the element-wise max).
+   */
+  async inspectWindows(ref: string, text: string, opts: { stride: number; maxTokens?: number; signal?: AbortSignal } & LoadOptions): Promise<{ windows: number; vectors: Record<Exclude<PoolingName, 'pooler'>, FloatTensor> }> {
+    const m = await this.load(ref, opts);
+    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
+    const maxTokens = Math.min(opts.maxTokens ?? m.summary.maxTokens, m.summary.maxTokens);
+    const wins = encodeWindows(m.tokenizer, text, { maxTokens, stride: opts.stride });
+    let acc: Record<string, FloatTensor> | null = null;
+    for (const enc of wins) {
+      throwIfAborted(opts.signal);
+      this.checkVocab(m, enc.ids);
+      const out = await m.encoder.run({ ids: enc.ids, batch: 1, seq: enc.ids.length, attentionMask: enc.attentionMask, tokenTypeIds: enc.tokenTypeIds },
+        { hiddenStates: 'all', attentions: false, pooler: false });
+      const pooled = poolAll(stackRows(out.hiddenStates), this.masks(enc)) as Record<string, FloatTensor>;
+      if (!acc) { acc = pooled; continue; }
+      for (const [k, v] of Object.entries(pooled)) {
+        const a = acc[k].data;
+        for (let i = 0; i < a.length; i++) a[i] = k === 'max' ? Math.max(a[i], v.data[i]) : a[i] + v.data[i];
+      }
+    }
+    for (const [k, v] of Object.entries(acc!)) if (k !== 'max') for (let i = 0; i < v.data.length; i++) v.data[i] /= wins.length;
+    return { windows: wins.length, vectors: acc as Record<Exclude<PoolingName, 'pooler'>, FloatTensor> };
+  }
+
+  /** Release every session. The engine can load again afterwards. */
+  async dispose(): Promise<void> {
+    const loads = [...this.models.values()];
+    this.models.clear();
+    for (const p of loads) {
+      try { await (await p).encoder.dispose(); } catch { /* a failed load has nothing to release */ }
+    }
+  }
+}
