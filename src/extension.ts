@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { followSelection, registerCommands } from './commands';
+import { LensController } from './controller';
 import { LensStore } from './store';
 import { InspectorPanel } from './views/inspectorPanel';
 import { SIDE_VIEW_ID, SideViewProvider } from './views/sideView';
@@ -7,12 +8,14 @@ import { SIDE_VIEW_ID, SideViewProvider } from './views/sideView';
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('CLS Lens', { log: true });
   const store = new LensStore();
-  const sideView = new SideViewProvider(context.extensionUri, store, log);
+  const controller = new LensController(context.extensionUri, store, log);
+  const sideView = new SideViewProvider(context.extensionUri, store, controller, log);
   context.subscriptions.push(
-    log, store, sideView,
+    log, store, controller, sideView,
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
-    InspectorPanel.registerSerializer(context.extensionUri, store, log),
-    ...registerCommands({ extensionUri: context.extensionUri, store, log }),
+    InspectorPanel.registerSerializer(context.extensionUri, store, controller, log),
+    ...registerCommands({ extensionUri: context.extensionUri, store, controller, log, globalState: context.globalState }),
+    followSelection(store, controller),
   );
   log.info('CLS Lens activated');
 }

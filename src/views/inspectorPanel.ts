@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { LensController } from '../controller';
 import type { LensStore } from '../store';
 import { webviewOptions } from './webviewHtml';
 import { WebviewSurface } from './webviewSurface';
@@ -12,7 +13,7 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly surface: WebviewSurface;
   private readonly disposables: vscode.Disposable[] = [];
 
-  static show(extensionUri: vscode.Uri, store: LensStore, log: vscode.LogOutputChannel): InspectorPanel {
+  static show(extensionUri: vscode.Uri, store: LensStore, controller: LensController, log: vscode.LogOutputChannel): InspectorPanel {
     if (InspectorPanel.current) {
       InspectorPanel.current.panel.reveal(undefined, true);
       return InspectorPanel.current;
@@ -20,22 +21,22 @@ export class InspectorPanel implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, PANEL_TITLE,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
-    return new InspectorPanel(panel, extensionUri, store, log);
+    return new InspectorPanel(panel, extensionUri, store, controller, log);
   }
 
-  static registerSerializer(extensionUri: vscode.Uri, store: LensStore, log: vscode.LogOutputChannel): vscode.Disposable {
+  static registerSerializer(extensionUri: vscode.Uri, store: LensStore, controller: LensController, log: vscode.LogOutputChannel): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
         InspectorPanel.current?.dispose();
-        new InspectorPanel(panel, extensionUri, store, log);
+        new InspectorPanel(panel, extensionUri, store, controller, log);
       },
     });
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, store: LensStore, log: vscode.LogOutputChannel) {
+  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, store: LensStore, controller: LensController, log: vscode.LogOutputChannel) {
     InspectorPanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
-    this.surface = new WebviewSurface(panel.webview, extensionUri, 'panel', PANEL_TITLE, store, log);
+    this.surface = new WebviewSurface(panel.webview, extensionUri, 'panel', PANEL_TITLE, store, controller, log);
     this.disposables.push(this.surface, panel.onDidDispose(() => this.dispose()));
   }
 

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import { isWebviewMessage, PROTOCOL_VERSION, type HostMessage, type Surface, type WebviewMessage } from '../protocol';
+import type { LensController } from '../controller';
+import { isViewOptions, isWebviewMessage, PROTOCOL_VERSION, type HostMessage, type Surface, type ViewOptions, type WebviewMessage } from '../protocol';
 import type { LensStore } from '../store';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 /**
  * Binds one webview (panel or side view) to the store: sets the HTML, waits for the webview's `ready`,
- * then posts a full snapshot on every change. Messages before `ready` are not sent (the webview would drop them).
+ * then posts a full snapshot on every change, and answers the webview's requests for large matrices.
+ * Messages before `ready` are not sent (the webview would drop them).
  */
 export class WebviewSurface implements vscode.Disposable {
   private ready = false;
@@ -17,6 +19,7 @@ export class WebviewSurface implements vscode.Disposable {
     private readonly surface: Surface,
     title: string,
     private readonly store: LensStore,
+    private readonly controller: LensController,
     private readonly log: vscode.LogOutputChannel,
   ) {
     webview.options = webviewOptions(extensionUri);
@@ -44,14 +47,31 @@ export class WebviewSurface implements vscode.Disposable {
       case 'runCommand':
         void vscode.commands.executeCommand(m.command);
         break;
+      case 'requestMatrix': {
+        const payload = this.controller.matrix(m.request);
+        if (payload) this.post({ type: 'matrix', version: PROTOCOL_VERSION, request: m.request, ...payload });
+        break;
+      }
+      case 'setOptions': {
+        // accept only the fields that make valid options once merged
+        const merged = { ...this.store.current.options, ...m.options } as ViewOptions;
+        if (isViewOptions(merged)) this.controller.setOptions(merged);
+        break;
+      }
+      case 'savePng':
+        void this.controller.savePng(m.name, m.dataUrl);
+        break;
     }
+  }
+
+  private post(msg: HostMessage): void {
+    // A disposed webview rejects; closing a view mid-run must leave no error behind.
+    this.webview.postMessage(msg).then(undefined, () => undefined);
   }
 
   push(): void {
     if (!this.ready) return;
-    const msg: HostMessage = { type: 'snapshot', version: PROTOCOL_VERSION, snapshot: this.store.snapshot(this.surface) };
-    // A disposed webview rejects; closing a view mid-run must leave no error behind.
-    this.webview.postMessage(msg).then(undefined, () => undefined);
+    this.post({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: this.store.snapshot(this.surface) });
   }
 
   dispose(): void {
