@@ -34,7 +34,6 @@ export class EngineClient {
       if (this.worker === w) this.worker = undefined;
       if (!this.disposed && this.pending.size) this.failAll(new EngineError('internal', `The engine worker stopped (exit code ${code}).`, 'The next request starts a fresh one.'));
     });
-    w.unref();
     this.worker = w;
     return w;
   }
@@ -46,8 +45,9 @@ export class EngineClient {
 
   private onMessage(msg: WorkerResponse): void {
     const p = this.pending.get(msg.id);
-    if (!p) return;
     this.pending.delete(msg.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (!p) return; // a reply to a request cancelled on this side
     if (p.lane && this.lanes.get(p.lane) === msg.id) this.lanes.delete(p.lane);
     if (msg.ok) p.resolve(msg.result);
     else p.reject(fromErrorInfo(msg.error));
@@ -63,6 +63,7 @@ export class EngineClient {
       this.lanes.set(lane, id);
     }
     const w = this.ensureWorker();
+    w.ref(); // keep the process alive while a request is pending; idle workers never hold it open
     return new Promise<WorkerResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, lane });
       const sub = token?.onCancellationRequested(() => this.cancel(id));
@@ -74,10 +75,17 @@ export class EngineClient {
     });
   }
 
-  /** Cancel one request: it rejects with CancelledError (at once if queued, at the next stage if running). */
+  /**
+   * Cancel one request: it rejects with CancelledError at once, and the worker drops it if still queued or stops it
+   * at its next stage boundary (a result that arrives later is ignored).
+   */
   cancel(id: number): void {
-    if (!this.pending.has(id)) return;
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (p.lane && this.lanes.get(p.lane) === id) this.lanes.delete(p.lane);
     this.worker?.postMessage({ id: this.nextId++, op: 'cancel', target: id } satisfies WorkerRequest);
+    p.reject(new CancelledError());
   }
 
   load(ref: string, onnxFile?: string): Promise<ModelSummary> {

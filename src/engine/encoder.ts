@@ -97,11 +97,9 @@ export class Encoder {
     }
     let session: Ort.InferenceSession;
     try {
-      session = await ort().InferenceSession.create(prepared.bytes, {
-        intraOpNumThreads: opts.threads && opts.threads > 0 ? opts.threads : undefined,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      });
+      const sessionOptions: Ort.InferenceSession.SessionOptions = { interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+      if (opts.threads && opts.threads > 0) sessionOptions.intraOpNumThreads = opts.threads;
+      session = await ort().InferenceSession.create(prepared.bytes, sessionOptions);
     } catch (e) {
       throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or choose another ONNX file in the folder.');
     }

@@ -72,13 +72,20 @@ export class Engine {
   private async loadUncached(key: string, ref: string, opts: LoadOptions): Promise<LoadedModel> {
     const folderPath = await resolveModelRef(ref, { cacheDir: this.opts.cacheDir });
     const folder = readModelFolder(folderPath, { onnxFile: opts.onnxFile });
-    const tokenizer = loadTokenizer(folder.folder);
+    let tokenizer: TokenizerHandle;
+    try {
+      tokenizer = loadTokenizer(folder.folder);
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw new EngineError('tokenizer', (e as Error).message);
+    }
     const encoder = await Encoder.create(folder, { threads: this.opts.threads });
     const c = folder.config;
     const warnings: string[] = [];
     if (encoder.vocabRows !== null && tokenizer.vocabSize > encoder.vocabRows) {
       warnings.push(`The tokenizer has ${tokenizer.vocabSize} tokens but the embedding matrix only ${encoder.vocabRows} rows; texts that produce ids beyond it are refused.`);
     }
+    warnings.push(...tokenizer.warnings);
     if (c.randomWeights) warnings.push('This model has random weights (made by the CLS Lens generator): its vectors show the plumbing, not what a trained model learned.');
     const summary: ModelSummary = {
       ref, name: c.name, folder: folder.folder, onnxFile: folder.onnxFile, modelType: c.modelType,
