@@ -4,6 +4,7 @@
 //
 //   node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base
 //        [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum]
+//   node out/scripts/gen-model.js --fixture bert-tiny-stock     (test fixture: made once, prints its folder)
 //
 // Parameters are generated one at a time and written to both files as they are made (the two files list them in
 // the same order), so memory stays near the largest single tensor whatever the model size. See scripts/lib/
@@ -256,7 +257,7 @@ function markerMatches(folder: string, expected: string): boolean {
 }
 
 /**
- * `test/.fixtures/<name>/`, generated on first use with seed 42 and reused while its `.complete` marker names the
+ * `test/.fixtures/<name>/` (see fixturesRoot), generated on first use with seed 42 and reused while its `.complete` marker names the
  * same generator version. Safe to call from several test processes at once: each generates into its own
  * temporary folder and renames it into place.
  */
@@ -270,9 +271,14 @@ export function ensureFixtureModel(name: FixtureName): Promise<string> {
   return p;
 }
 
+/** Where fixtures live: $CLS_LENS_FIXTURES, or test/.fixtures in the repository (gitignored). */
+export function fixturesRoot(): string {
+  return process.env.CLS_LENS_FIXTURES ? path.resolve(process.env.CLS_LENS_FIXTURES) : path.join(repoRoot(), 'test', '.fixtures');
+}
+
 async function makeFixture(name: string): Promise<string> {
   const opts = parseFixtureName(name);
-  const root = path.join(repoRoot(), 'test', '.fixtures');
+  const root = fixturesRoot();
   const folder = path.join(root, name);
   const marker = JSON.stringify({ generator: GENERATOR_VERSION, ...opts });
   if (markerMatches(folder, marker)) return folder;
@@ -281,27 +287,36 @@ async function makeFixture(name: string): Promise<string> {
   try {
     await generateModel({ out: tmp, ...opts });
     fs.writeFileSync(path.join(tmp, '.complete'), marker);
-    try {
-      fs.renameSync(tmp, folder);
-    } catch {
-      // another process finished first, or a stale folder is in the way
-      if (markerMatches(folder, marker)) return folder;
-      const old = `${tmp}.old`;
-      fs.renameSync(folder, old);
-      fs.renameSync(tmp, folder);
-      fs.rmSync(old, { recursive: true, force: true });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        fs.renameSync(tmp, folder);
+        return folder;
+      } catch {
+        // another process got there first, or a stale folder (older generator) is in the way
+        if (markerMatches(folder, marker)) return folder;
+        try {
+          fs.renameSync(folder, `${tmp}.old${attempt}`);
+        } catch { /* someone else moved it: try again */ }
+      }
     }
-    return folder;
+    throw new Error(`cannot put the generated fixture in place at ${folder}`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+    for (let attempt = 0; attempt < 5; attempt++) fs.rmSync(`${tmp}.old${attempt}`, { recursive: true, force: true });
   }
 }
 
 // ───────────────────────────── CLI ─────────────────────────────
 
-const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum]';
+const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum]\n' +
+  '       node out/scripts/gen-model.js --fixture NAME   (e.g. bert-tiny-stock: test/.fixtures/NAME, made once; prints the folder)';
 
-function parseArgs(argv: string[]): GenerateOptions {
+function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
+  if (argv[0] === '--fixture' || argv[0]?.startsWith('--fixture=')) {
+    const name = argv[0] === '--fixture' ? argv[1] : argv[0].slice('--fixture='.length);
+    if (!name || argv.length > (argv[0] === '--fixture' ? 2 : 1)) throw new Error('--fixture takes one name and no other arguments');
+    return { fixture: name };
+  }
   const vals: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -323,12 +338,16 @@ function parseArgs(argv: string[]): GenerateOptions {
 }
 
 async function main(): Promise<void> {
-  let opts: GenerateOptions;
+  let opts: GenerateOptions | { fixture: string };
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
     console.error(`gen-model: ${(e as Error).message}\n${USAGE}`);
     process.exit(2);
+  }
+  if ('fixture' in opts) {
+    console.log(await ensureFixtureModel(opts.fixture as FixtureName));
+    return;
   }
   const r = await generateModel(opts);
   const mb = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;

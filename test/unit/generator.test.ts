@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -362,4 +363,33 @@ void test('ensureFixtureModel generates once and reuses the folder', async () =>
   assert.equal(fs.statSync(path.join(b, 'onnx/model.onnx')).mtimeMs, mtime);
   assert.equal(path.basename(path.dirname(a)), '.fixtures');
   await assert.rejects(ensureFixtureModel('gpt-tiny-stock' as FixtureName), /unknown fixture model/);
+});
+
+void test('fixtures: several processes asking at once get one complete folder; a stale version is remade', async (t) => {
+  const script = path.join(__dirname, '..', '..', 'scripts', 'gen-model.js');
+  if (!fs.existsSync(script)) {
+    t.skip('out/scripts/gen-model.js is not built');
+    return;
+  }
+  const root = tmpDir('fixtures');
+  const env = { ...process.env, CLS_LENS_FIXTURES: root };
+  const run = () => new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [script, '--fixture', 'roberta-tiny-stock'], { env }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())));
+  });
+  try {
+    const folders = await Promise.all([run(), run(), run(), run()]);
+    const folder = path.join(root, 'roberta-tiny-stock');
+    assert.deepEqual(folders, [folder, folder, folder, folder]);
+    assert.deepEqual(fs.readdirSync(root), ['roberta-tiny-stock'], 'temporary folders are cleaned up');
+    assert.ok(fs.existsSync(path.join(folder, '.complete')) && fs.existsSync(path.join(folder, 'onnx/model.onnx')));
+    // a fixture from another generator version is replaced
+    fs.writeFileSync(path.join(folder, '.complete'), '{"generator":"0"}');
+    fs.writeFileSync(path.join(folder, 'stale'), '');
+    assert.equal(await run(), folder);
+    assert.ok(!fs.existsSync(path.join(folder, 'stale')));
+    assert.match(fs.readFileSync(path.join(folder, '.complete'), 'utf8'), new RegExp(`"generator":"${GENERATOR_VERSION}"`));
+    assert.deepEqual(fs.readdirSync(root), ['roberta-tiny-stock']);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
