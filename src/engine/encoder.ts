@@ -10,8 +10,15 @@ import type { FloatTensor } from './types';
 let ortModule: typeof Ort | undefined;
 /** onnxruntime-node is loaded lazily: the CLI's --help and the protocol never pay for the native addon. */
 export function ort(): typeof Ort {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  ortModule ??= require('onnxruntime-node') as typeof Ort;
+  if (!ortModule) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      ortModule = require('onnxruntime-node') as typeof Ort;
+    } catch (e) {
+      throw new EngineError('internal', `The onnxruntime-node native module could not be loaded (${(e as Error).message.split('\n')[0]}).`,
+        'Install the CLS Lens build for this platform (the linux-x64 VSIX on Linux x64), or run `npm ci` in a source checkout.');
+    }
+  }
   return ortModule;
 }
 
@@ -95,11 +102,12 @@ export class Encoder {
         `The graph's inputs are [${prepared.plan.inputs.join(', ')}]; CLS Lens feeds input_ids, attention_mask, token_type_ids and position_ids${unknown.length ? ` and does not know ${unknown.join(', ')}` : ''}.`,
         'Export the encoder alone (optimum task "feature-extraction"); models with past key values or pixel inputs are not encoders.');
     }
+    const O = ort();
     let session: Ort.InferenceSession;
     try {
       const sessionOptions: Ort.InferenceSession.SessionOptions = { interOpNumThreads: 1, graphOptimizationLevel: 'all' };
       if (opts.threads && opts.threads > 0) sessionOptions.intraOpNumThreads = opts.threads;
-      session = await ort().InferenceSession.create(prepared.bytes, sessionOptions);
+      session = await O.InferenceSession.create(prepared.bytes, sessionOptions);
     } catch (e) {
       throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or choose another ONNX file in the folder.');
     }

@@ -1,6 +1,7 @@
 // The engine: one text → everything the views show; many texts → pooled vectors in length-bucketed batches.
 // No `vscode` import: it runs in a worker thread under the extension host, in the CLI, in tests and benchmarks.
-import { addResidual, headMeasures, rolloutJs, type TokenClasses } from './attention';
+import { AnalysisSession } from './analysisGraph';
+import type { TokenClasses } from './attention';
 import { Encoder } from './encoder';
 import { CancelledError, EngineError } from './errors';
 import { readModelFolder, usableMaxTokens, type ModelFolder } from './modelFolder';
@@ -34,6 +35,8 @@ export interface LoadedModel {
   folder: ModelFolder;
   tokenizer: TokenizerHandle;
   encoder: Encoder;
+  /** Attention analysis on onnxruntime; null when the model's attentions cannot be read. */
+  analysis: AnalysisSession | null;
   summary: ModelSummary;
 }
 
@@ -80,6 +83,7 @@ export class Engine {
       throw new EngineError('tokenizer', (e as Error).message);
     }
     const encoder = await Encoder.create(folder, { threads: this.opts.threads });
+    const analysis = encoder.plan.attentions ? await AnalysisSession.create(folder.config.layers, this.opts.threads) : null;
     const c = folder.config;
     const warnings: string[] = [];
     if (encoder.vocabRows !== null && tokenizer.vocabSize > encoder.vocabRows) {
@@ -94,7 +98,7 @@ export class Engine {
       attentions: encoder.plan.attentionsCap, hiddenStates: encoder.plan.hiddenCap,
       hasPooler: encoder.plan.pooler !== null, poolingMode: folder.poolingMode, randomWeights: c.randomWeights, warnings,
     };
-    return { key, folder, tokenizer, encoder, summary };
+    return { key, folder, tokenizer, encoder, analysis, summary };
   }
 
   private checkVocab(m: LoadedModel, ids: ArrayLike<number>): void {
@@ -156,11 +160,9 @@ export class Engine {
 
     let attentions: FloatTensor | null = null;
     let analysis: AttentionAnalysis | null = null;
-    if (out.attentions) {
+    if (out.attentions && m.analysis) {
       attentions = stackRows(out.attentions);
-      const measures = headMeasures(attentions, this.classes(m, enc));
-      const { mixed, ...rest } = measures;
-      analysis = { ...rest, rollout: rolloutJs(addResidual(mixed)) };
+      analysis = await m.analysis.analyse(attentions, this.classes(m, enc));
     }
     const similarity = { clsMean: rowwise('cosine', pooled.cls, pooled.mean), clsToken: clsTokenCosine(hidden) };
     const analyseMs = now() - tAn;
@@ -201,7 +203,11 @@ export class Engine {
     const loads = [...this.models.values()];
     this.models.clear();
     for (const p of loads) {
-      try { await (await p).encoder.dispose(); } catch { /* a failed load has nothing to release */ }
+      try {
+        const m = await p;
+        await m.encoder.dispose();
+        await m.analysis?.dispose();
+      } catch { /* a failed load has nothing to release */ }
     }
   }
 }
