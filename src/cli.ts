@@ -9,6 +9,7 @@ import { POOLINGS, type FloatTensor, type Inspection, type PoolingName } from '.
 const USAGE = `Usage:
   cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json] [--no-attentions] [--max-tokens N] [--windows STRIDE]
   cls-lens compare --model DIR --text A --text B [--text C …] [--json]
+  cls-lens embed   --model DIR (--file PATH | < stdin) [--pooling cls,mean] [--layers last|all]   one text per line → JSON lines
 
 Options:
   --model DIR        model folder (config.json, tokenizer.json, onnx/model.onnx or model.onnx); or env CLS_LENS_MODEL
@@ -19,6 +20,8 @@ Options:
   --windows STRIDE   also pool a long text over sliding windows sharing STRIDE tokens (inspect)
   --digits N         round numbers to N significant digits in JSON (default: full float32 precision)
   --json             print one JSON object (default: a readable summary)
+  --pooling LIST     embed: poolings to print (cls, mean, meanWithSpecials, max, meanSqrtLen, lastToken, pooler)
+  --layers WHICH     embed: 'last' (default) or 'all' layers
 `;
 
 class UsageError extends Error {}
@@ -120,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
         model: { type: 'string' }, 'onnx-file': { type: 'string' }, text: { type: 'string', multiple: true }, file: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
         threads: { type: 'string' }, windows: { type: 'string' }, digits: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+        pooling: { type: 'string', default: 'cls,mean' }, layers: { type: 'string', default: 'last' },
       },
     });
   } catch (e) {
@@ -131,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
   if (v.help || !cmd) { process.stdout.write(USAGE); return v.help ? 0 : 2; }
   const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined });
   try {
-    if (cmd !== 'inspect' && cmd !== 'compare') throw new UsageError(`unknown command "${cmd}"`);
+    if (cmd !== 'inspect' && cmd !== 'compare' && cmd !== 'embed') throw new UsageError(`unknown command "${cmd}"`);
     const model = v.model ?? process.env.CLS_LENS_MODEL;
     if (!model) throw new UsageError('--model DIR is required (or set CLS_LENS_MODEL)');
     const texts = [...(v.text ?? []), ...(v.file ?? []).map((f) => {
@@ -144,7 +148,17 @@ export async function main(argv: string[]): Promise<number> {
     const maxTokens = v['max-tokens'] ? Number(v['max-tokens']) : undefined;
     if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 2)) throw new UsageError('--max-tokens takes a whole number above 2');
     const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'] };
-    if (cmd === 'inspect') {
+    if (cmd === 'embed') {
+      const poolings = v.pooling!.split(',').map((x) => x.trim());
+      const bad = poolings.filter((p) => !(POOLINGS as readonly string[]).includes(p));
+      if (bad.length) throw new UsageError(`unknown pooling ${bad.join(', ')}; choose from ${POOLINGS.join(', ')}`);
+      if (v.layers !== 'last' && v.layers !== 'all') throw new UsageError('--layers takes last or all');
+      const lines = texts.join('\n').split(/\r?\n/).filter((l) => l.length > 0);
+      for await (const e of engine.embed(model, lines, { poolings: poolings as PoolingName[], layers: v.layers, maxTokens, onnxFile: v['onnx-file'] })) {
+        const vectors = Object.fromEntries(Object.entries(e.vectors).map(([k, d]) => [k, Array.from(d, round)]));
+        process.stdout.write(`${JSON.stringify({ index: e.index, tokens: e.tokens, truncated: e.truncated, layers: e.layerIds, vectors })}\n`);
+      }
+    } else if (cmd === 'inspect') {
       if (texts.length !== 1) throw new UsageError(`inspect takes one text (--text, --file or stdin); got ${texts.length}`);
       const r = await engine.inspect(model, texts[0], opts);
       const out = inspectionJson(r, round);

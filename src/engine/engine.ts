@@ -30,6 +30,34 @@ export interface InspectOptions {
   signal?: AbortSignal;
 }
 
+export interface EmbedOptions {
+  /** Poolings to return (default cls and mean). The pooler is returned when the model has one and it is asked for. */
+  poolings?: PoolingName[];
+  /** Every layer (when readable) or only the last (default). */
+  layers?: 'all' | 'last';
+  maxTokens?: number;
+  /** Budget of padded tokens per batch (rows × longest row); default 8192. */
+  batchTokens?: number;
+  /** Most rows per batch; default 64. */
+  maxBatch?: number;
+  /** Texts read ahead, sorted by length and batched together; bounds memory. Default 512. */
+  chunk?: number;
+  signal?: AbortSignal;
+  /** Called after each batch with the number of texts embedded so far. */
+  onProgress?: (done: number) => void;
+}
+
+export interface EmbeddedText {
+  /** Position of the text in the input. */
+  index: number;
+  tokens: number;
+  truncated: boolean;
+  blank: boolean;
+  layerIds: number[];
+  /** Each [layerIds.length × H] row-major (the pooler: [H]). */
+  vectors: Partial<Record<PoolingName, Float32Array>>;
+}
+
 export interface LoadedModel {
   key: string;
   folder: ModelFolder;
@@ -196,6 +224,72 @@ export class Engine {
     }
     for (const [k, v] of Object.entries(acc!)) if (k !== 'max') for (let i = 0; i < v.data.length; i++) v.data[i] /= wins.length;
     return { windows: wins.length, vectors: acc as Record<Exclude<PoolingName, 'pooler'>, FloatTensor> };
+  }
+
+  /**
+   * Embed many texts: each chunk of texts is sorted by length and cut into batches under a padded-token budget, so
+   * little time goes to padding; results come out in input order, chunk by chunk, so memory stays bounded.
+   */
+  async *embed(ref: string, texts: Iterable<string> | AsyncIterable<string>, opts: EmbedOptions & LoadOptions = {}): AsyncGenerator<EmbeddedText> {
+    const m = await this.load(ref, opts);
+    const poolings = opts.poolings ?? ['cls', 'mean'];
+    const maxTokens = Math.min(opts.maxTokens && opts.maxTokens > 2 ? opts.maxTokens : m.summary.maxTokens, m.summary.maxTokens);
+    const budget = Math.max(opts.batchTokens ?? 8192, maxTokens);
+    const maxBatch = Math.max(1, opts.maxBatch ?? 64);
+    const chunkSize = Math.max(1, opts.chunk ?? 512);
+    const padId = m.tokenizer.padId ?? 0;
+    let index = 0, done = 0;
+    let chunk: string[] = [];
+    const flush = async function* (this: Engine): AsyncGenerator<EmbeddedText> {
+      const encs = chunk.map((t) => encodeText(m.tokenizer, t, { maxTokens }));
+      for (const e of encs) this.checkVocab(m, e.ids);
+      const order = encs.map((_, i) => i).sort((a, b) => encs[a].ids.length - encs[b].ids.length);
+      const results: EmbeddedText[] = new Array(encs.length);
+      for (let s = 0; s < order.length;) {
+        throwIfAborted(opts.signal);
+        let e = s + 1;
+        while (e < order.length && e - s < maxBatch && (e - s + 1) * encs[order[e]].ids.length <= budget) e++;
+        const rowsIdx = order.slice(s, e);
+        const T = encs[order[e - 1]].ids.length;
+        const B = rowsIdx.length;
+        const ids = new Int32Array(B * T).fill(padId), mask = new Int32Array(B * T), types = new Int32Array(B * T);
+        rowsIdx.forEach((ri, b) => {
+          const enc = encs[ri];
+          for (let t = 0; t < enc.ids.length; t++) { ids[b * T + t] = enc.ids[t]; mask[b * T + t] = 1; types[b * T + t] = enc.tokenTypeIds[t]; }
+        });
+        const out = await m.encoder.run({ ids, batch: B, seq: T, attentionMask: mask, tokenTypeIds: types },
+          { hiddenStates: opts.layers === 'all' ? 'all' : 'last', attentions: false, pooler: poolings.includes('pooler') });
+        const L = m.summary.layers;
+        const layerIds = out.hiddenStates.length === L + 1 ? Array.from({ length: L + 1 }, (_, i) => i) : [L];
+        rowsIdx.forEach((ri, b) => {
+          const enc = encs[ri];
+          const hidden = stackRows(out.hiddenStates, b);
+          const specials = new Array<boolean>(T).fill(true);
+          const all = new Uint8Array(T);
+          enc.tokens.forEach((tk, t) => { specials[t] = tk.special && tk.start === null; all[t] = 1; });
+          const masks = masksFromSpecials(specials.slice(0, enc.ids.length));
+          const padded = { all, content: new Uint8Array(T) };
+          padded.content.set(masks.content);
+          const pooled = poolAll(hidden, padded) as Record<string, FloatTensor>;
+          const vectors: EmbeddedText['vectors'] = {};
+          for (const p of poolings) {
+            if (p === 'pooler') { if (out.pooler) vectors.pooler = out.pooler.data.slice(b * m.summary.hidden, (b + 1) * m.summary.hidden); continue; }
+            vectors[p] = pooled[p].data;
+          }
+          results[ri] = { index: 0, tokens: enc.ids.length, truncated: enc.truncation.truncated, blank: isBlank(chunk[ri]), layerIds, vectors };
+        });
+        done += B;
+        opts.onProgress?.(done);
+        s = e;
+      }
+      for (const r of results) { r.index = index++; yield r; }
+      chunk = [];
+    };
+    for await (const t of texts as AsyncIterable<string>) {
+      chunk.push(t);
+      if (chunk.length >= chunkSize) yield* flush.call(this);
+    }
+    if (chunk.length) yield* flush.call(this);
   }
 
   /** Release every session. The engine can load again afterwards. */

@@ -90,6 +90,13 @@ describe('cli', () => {
     assert.equal(cmp.pairs[0].similarity.cls.cosine.length, cmp.model.layers.length);
   });
 
+  test('embed prints one JSON line per input line, in order', () => {
+    const out = execFileSync(process.execPath, [cliFile, 'embed', '--model', model, '--pooling', 'cls,mean', '--layers', 'all'], { input: 'one\ntwo words\nthree words here\n', encoding: 'utf8' });
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.index), [0, 1, 2]);
+    assert.equal(lines[0].vectors.cls.length, lines[0].layers.length * 32);
+  });
+
   test('bad usage exits 2 with usage; engine errors exit 1 with the cause', () => {
     const run = (args: string[]) => { try { execFileSync(process.execPath, [cliFile, ...args], { encoding: 'utf8', stdio: 'pipe' }); return { code: 0, err: '' }; } catch (e) { const x = e as { status: number; stderr: string }; return { code: x.status, err: x.stderr }; } };
     const a = run(['inspect', '--text', 'x']);

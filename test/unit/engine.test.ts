@@ -165,6 +165,32 @@ describe('engine on generated models', () => {
     await expectEngineError(engine.inspect(bertStock, '  \n\t '), 'empty-text');
   });
 
+  test('embed: length-bucketed padded batches give the same vectors as one text at a time, in input order', async () => {
+    const texts = ['a', 'the longest text of them all, with several words and commas', 'mid length text here', '', 'b c', 'Paris is in France.', 'x'];
+    const progress: number[] = [];
+    const got = [];
+    for await (const e of engine.embed(bertStock, texts, { poolings: ['cls', 'mean', 'max', 'pooler'], layers: 'all', chunk: 3, maxBatch: 2, onProgress: (d) => progress.push(d) })) got.push(e);
+    assert.deepEqual(got.map((e) => e.index), [0, 1, 2, 3, 4, 5, 6]);
+    assert.equal(got[3].blank, true);
+    assert.ok(progress.length >= 4 && progress[progress.length - 1] === texts.length, `progress ${progress}`);
+    for (const [i, t] of texts.entries()) {
+      if (!t.trim()) continue;
+      const r = await engine.inspect(bertStock, t, { attentions: false });
+      for (const p of ['cls', 'mean', 'max'] as const) {
+        const d = maxAbsDiff(got[i].vectors[p]!, r.vectors[p]!.data);
+        assert.ok(d < 1e-4, `text ${i} ${p}: ${d}`);
+      }
+      assert.ok(maxAbsDiff(got[i].vectors.pooler!, r.vectors.pooler!.data) < 1e-4);
+    }
+  });
+
+  test('embed stops with CancelledError when its signal aborts', async () => {
+    const ctl = new AbortController();
+    const texts = Array.from({ length: 50 }, (_, i) => `text number ${i}`);
+    const run = async () => { for await (const _ of engine.embed(bertStock, texts, { maxBatch: 4, signal: ctl.signal, onProgress: () => ctl.abort() })) { /* consume */ } };
+    await expectEngineError(run(), 'cancelled');
+  });
+
   test('attentions can be skipped', async () => {
     const r = await engine.inspect(bertStock, TEXT, { attentions: false });
     assert.equal(r.attentions, null);
