@@ -28,14 +28,22 @@ npm run -s package >"$DEMO/package.log" 2>&1 || { tail -40 "$DEMO/package.log"; 
 say "fresh demo workspace in ${WS#"$ROOT"/}"
 rm -rf "$WS"; cp -r "$ROOT/test/e2e/workspace" "$WS"
 
-# ---- HOOK: demo model ---------------------------------------------------------------------------------------
-# A later step (owned by the engine team) generates a small demo model here and points the workspace at it:
-#   1. generate it, e.g. into "$DEMO/model" (config.json, tokenizer.json, onnx/model.onnx);
-#   2. write the setting:
-#        printf '{ "clsLens.model": "%s" }\n' "$DEMO/model" >"$DEMO/model-settings.json"
-#        cs_merge_settings "$WS/.vscode/settings.json" "$DEMO/model-settings.json"
-# Until then the demo runs without a model and the extension says how to configure one.
-demo_model_hook() { :; }
+# ---- demo model ------------------------------------------------------------------------------------------------
+# No pretrained model can be downloaded here, so the demo generates a BERT-mini-shaped model (4 layers × 4 heads,
+# hidden 256, the real BERT uncased WordPiece vocabulary) with RANDOM weights, using the project's own generator
+# (scripts/gen-model.ts), and points the workspace's clsLens.model at it. The UI labels it as random weights.
+demo_model_hook() {
+  local model="$DEMO/models/bert-mini-random"
+  if [ ! -f "$model/.complete" ]; then
+    say "generating the demo model (random weights) into ${model#"$ROOT"/}"
+    node scripts/build.mjs >/dev/null
+    rm -rf "$model"
+    node out/scripts/gen-model.js --out "$model" --arch bert --preset mini --seed 1 >"$DEMO/gen-model.log" 2>&1 || { cat "$DEMO/gen-model.log"; exit 1; }
+    echo demo >"$model/.complete"
+  fi
+  printf '{ "clsLens.model": "%s" }\n' "$model" >"$DEMO/model-settings.json"
+  cs_merge_settings "$WS/.vscode/settings.json" "$DEMO/model-settings.json"
+}
 demo_model_hook
 # ---- end of HOOK ----------------------------------------------------------------------------------------------
 

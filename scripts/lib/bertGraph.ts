@@ -15,15 +15,17 @@ import { AttributeType, TensorType, type AttributeProto, type ModelProto, type N
 import { Rng } from './rng';
 
 export type Arch = 'bert' | 'distilbert' | 'roberta';
-export type Preset = 'tiny' | 'minilm' | 'bert-base';
+export type Preset = 'tiny' | 'mini' | 'minilm' | 'bert-base';
 export type Variant = 'stock' | 'native' | 'fused';
 
 export const ARCHS: readonly Arch[] = ['bert', 'distilbert', 'roberta'];
-export const PRESETS: readonly Preset[] = ['tiny', 'minilm', 'bert-base'];
+export const PRESETS: readonly Preset[] = ['tiny', 'mini', 'minilm', 'bert-base'];
 export const VARIANTS: readonly Variant[] = ['stock', 'native', 'fused'];
 
 export const PRESET_SIZES: Record<Preset, { layers: number; heads: number; hidden: number; intermediate: number; maxTokens: number }> = {
   tiny: { layers: 2, heads: 4, hidden: 32, intermediate: 64, maxTokens: 40 },
+  // the demo model: BERT-mini's shape (Turc et al. 2019), small enough to generate in a second and run instantly
+  mini: { layers: 4, heads: 4, hidden: 256, intermediate: 1024, maxTokens: 512 },
   minilm: { layers: 6, heads: 12, hidden: 384, intermediate: 1536, maxTokens: 512 },
   'bert-base': { layers: 12, heads: 12, hidden: 768, intermediate: 3072, maxTokens: 512 },
 };
