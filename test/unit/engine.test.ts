@@ -191,6 +191,34 @@ describe('engine on generated models', () => {
     await expectEngineError(run(), 'cancelled');
   });
 
+  test('fused attention (com.microsoft.Attention): attentions unavailable with the reason, everything else delivered', async () => {
+    const fused = await ensureFixtureModel('bert-tiny-fused');
+    const r = await engine.inspect(fused, TEXT);
+    assert.equal(r.model.attentions.source, 'unavailable');
+    assert.match(r.model.attentions.reason ?? '', /fused|Attention/);
+    assert.equal(r.attentions, null);
+    assert.equal(r.analysis, null);
+    assert.ok(r.vectors.cls && r.vectors.mean && r.vectors.pooler);
+    const ids = r.tokens.map((t) => t.id);
+    const ref = referenceForward(fused, ids, new Array(ids.length).fill(0), new Array(ids.length).fill(1));
+    const last = r.hidden.data.subarray((r.layerIds.length - 1) * ids.length * r.model.hidden);
+    assert.ok(maxAbsDiff(last, ref.hiddenStates[r.model.layers]) < TOL);
+  });
+
+  test('optimum layout (model.onnx at the top) and a sentence-transformers 1_Pooling config', async () => {
+    const optimum = await ensureFixtureModel('bert-tiny-stock-optimum');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-st-'));
+    fs.cpSync(optimum, dir, { recursive: true });
+    fs.mkdirSync(path.join(dir, '1_Pooling'));
+    fs.writeFileSync(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify({ word_embedding_dimension: 32, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true }));
+    const r = await engine.inspect(dir, TEXT);
+    assert.equal(path.basename(r.model.onnxFile), 'model.onnx');
+    assert.equal(path.basename(path.dirname(r.model.onnxFile)), path.basename(dir));
+    assert.equal(r.model.poolingMode, 'mean');
+    checkAgainstReference(r, dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('attentions can be skipped', async () => {
     const r = await engine.inspect(bertStock, TEXT, { attentions: false });
     assert.equal(r.attentions, null);
