@@ -72,7 +72,9 @@ export class LineChart {
       this.box, this.legend);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX));
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; this.draw(); });
-    new ResizeObserver(() => { if (Math.abs(this.box.clientWidth - this.lastWidth) >= 2) requestAnimationFrame(() => this.draw()); }).observe(this.box);
+    new ResizeObserver(() => {
+      if (this.box.clientWidth > 0 && Math.abs(this.box.clientWidth - this.lastWidth) >= 2) requestAnimationFrame(() => this.draw());
+    }).observe(this.box);
   }
 
   /** `shown`: keys drawn (default: all). */
@@ -230,7 +232,9 @@ export class BarStrip {
       this.box);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX, e.offsetY));
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
-    new ResizeObserver(() => { if (Math.abs(this.box.clientWidth - this.lastWidth) >= 2) requestAnimationFrame(() => this.draw()); }).observe(this.box);
+    new ResizeObserver(() => {
+      if (this.box.clientWidth > 0 && Math.abs(this.box.clientWidth - this.lastWidth) >= 2) requestAnimationFrame(() => this.draw());
+    }).observe(this.box);
   }
 
   setData(values: Float32Array, labels: readonly string[]): this {

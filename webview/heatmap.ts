@@ -374,7 +374,8 @@ export class Heatmap {
   }
 
   private onResize(): void {
-    if (!this.data || Math.abs(this.plot.clientWidth - this.lastWidth) < 2) return;
+    // hidden (tab switched away): nothing to fit; redraw when shown again
+    if (!this.data || this.plot.clientWidth === 0 || Math.abs(this.plot.clientWidth - this.lastWidth) < 2) return;
     cancelAnimationFrame(this.resizeFrame);
     this.resizeFrame = requestAnimationFrame(() => this.draw());
   }

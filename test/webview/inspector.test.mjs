@@ -184,6 +184,14 @@ test('attention tab: layers requested per run when shown, thumbnails drawn, head
   await w.clearMessages();
   await w.page.keyboard.press('Enter');
   assert.deepEqual((await w.waitForMessage((m) => m.type === 'setOptions')).options, { layer: 3, head: 0 });
+
+  // a narrower panel: thumbnails are resized and redrawn from the cache, nothing is asked again
+  const before = await w.locator('canvas.thumb').first().evaluate((c) => c.getBoundingClientRect().width);
+  await w.clearMessages();
+  await w.page.setViewportSize({ width: 260, height: 900 });
+  await w.page.waitForFunction((b) => document.querySelector('canvas.thumb').getBoundingClientRect().width < b, before);
+  await w.page.waitForSelector('#attn-grid[data-loaded-layers="4"]');
+  assert.deepEqual((await posted('requestMatrix')).filter((m) => m.request.kind === 'attention'), []);
 });
 
 test('stale matrix answers (another runId) are ignored', async () => {

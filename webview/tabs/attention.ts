@@ -246,6 +246,16 @@ export class AttentionTab implements View {
   private sharesBox = el('section', { id: 'attn-shares', class: 'attn-shares' });
   private rolloutBox = el('section', { id: 'attn-rollout', class: 'attn-rollout' });
   private sel: Selection = { layer: 0, head: -1 };
+  private gridBox = el('div', { class: 'scroll-x' });
+  private gridWidth = 0;
+  private resizeTimer = 0;
+
+  constructor() {
+    new ResizeObserver(() => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = window.setTimeout(() => this.onResize(), 150);
+    }).observe(this.root);
+  }
 
   update(ctx: Ctx): void {
     this.ctx = ctx;
@@ -280,8 +290,7 @@ export class AttentionTab implements View {
         { id: 'attention-reason', class: 'note warning', 'data-testid': 'attention-reason' }));
       return;
     }
-    const width = this.root.clientWidth || document.getElementById('app')?.clientWidth || 800;
-    this.grid = new ThumbGrid(insp, width, () => this.ctx ?? ctx, (s) => this.pick(s), prev);
+    this.grid = this.newGrid(insp, ctx, prev);
     const tokLabels = insp.tokens.map((t) => tokenAxisLabel(t));
     this.detail = new Heatmap({
       id: 'hm-attn-head', title: '', scale: 'sequential', rowLabels: tokLabels, colLabels: tokLabels, rowTitle: 'query', colTitle: 'key', maxCell: 22,
@@ -300,6 +309,7 @@ export class AttentionTab implements View {
     const [L, H] = a.toCls.dims;
     const layerLabels = Array.from({ length: L }, (_, l) => `L${l + 1}`);
     const headLabels = Array.from({ length: H }, (_, h) => `H${h + 1}`);
+    this.gridBox.replaceChildren(this.grid.root);
     this.shares = SHARES.map(([k, label]) => {
       const hm = new Heatmap({
         id: `hm-share-${k}`, title: label, scale: 'sequential', rowLabels: layerLabels, colLabels: headLabels, maxCell: 18, maxLabel: 30,
@@ -314,8 +324,27 @@ export class AttentionTab implements View {
     this.root.replaceChildren(this.controls,
       el('section', { class: 'attn-grid-box' },
         el('h3', {}, `Heads (${L} layers × ${H} heads; each thumbnail scaled to its own maximum, √ scale; click to open)`),
-        el('div', { class: 'scroll-x' }, this.grid.root)),
+        this.gridBox),
       this.detailBox, this.sharesBox, this.rolloutBox);
+  }
+
+  private newGrid(insp: InspectionView, ctx: Ctx, prev: ThumbGrid | null): ThumbGrid {
+    this.gridWidth = this.root.clientWidth || document.getElementById('app')?.clientWidth || 800;
+    return new ThumbGrid(insp, this.gridWidth, () => this.ctx ?? ctx, (s) => this.pick(s), prev);
+  }
+
+  /** Thumbnails are sized to the width at build time: rebuild the grid (not the tab) when it changes a lot. */
+  private onResize(): void {
+    const w = this.root.clientWidth;
+    const ctx = this.ctx, insp = ctx?.snapshot.inspection;
+    if (!w || !this.grid || !ctx || !insp?.attention || Math.abs(w - this.gridWidth) < 60) return;
+    const prev = this.grid;
+    prev.dispose();
+    this.grid = this.newGrid(insp, ctx, prev);
+    this.gridBox.replaceChildren(this.grid.root);
+    this.grid.select(this.sel);
+    this.grid.need(this.sel.layer);
+    this.grid.pump();
   }
 
   private renderControls(insp: InspectionView, sel: Selection): void {
