@@ -11,6 +11,9 @@
 # Output: .e2e/out/ (screenshots, code-server log, VS Code logs, test-results); profile and workspace in .e2e/run/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+if [ -n "${CLS_LENS_E2E_SETTINGS:-}" ]; then   # relative to where the caller stands
+  CLS_LENS_E2E_SETTINGS="$(realpath -e "$CLS_LENS_E2E_SETTINGS")" || { echo "[e2e] CLS_LENS_E2E_SETTINGS: no such file"; exit 2; }
+fi
 cd "$ROOT"
 # shellcheck source=../../scripts/code-server.sh
 source "$ROOT/scripts/code-server.sh"
@@ -27,7 +30,8 @@ phase() {
   local d; d="$(cs_elapsed "$LAST")"; LAST="$(cs_now)"
   TIMINGS+=("$(printf '%-22s %7ss' "$1" "$d")"); printf '[e2e] %-22s %7ss\n' "$1" "$d"
 }
-rm -rf "$OUT"; mkdir -p "$OUT"
+# Start from an empty output folder, but keep the webview tests' screenshots (webview*: npm test runs them first).
+mkdir -p "$OUT"; find "$OUT" -mindepth 1 -maxdepth 1 ! -name 'webview*' -exec rm -rf {} +
 
 cs_ensure_apt
 phase "system packages"
