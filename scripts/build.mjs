@@ -49,6 +49,8 @@ function copyAssets() {
 }
 
 const t0 = Date.now();
+// a production build starts from an empty dist/ so that no stale source map or bundle is packaged
+if (production) fs.rmSync(rel('dist'), { recursive: true, force: true });
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   copyAssets();
