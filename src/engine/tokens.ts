@@ -81,8 +81,12 @@ export interface TokenizerHandle {
   readonly offsetsReliable: boolean;
   /** Things the user may want to know about this tokenizer (shown by the engine). */
   readonly warnings: string[];
-  /** Counters for tests and diagnostics: `coarse` counts pieces mapped as one block because a stage's output could not be aligned character by character. */
-  readonly diagnostics: { coarse: number };
+  /**
+   * Counters for tests and diagnostics: `coarse` counts pieces mapped as one block because a stage's output could
+   * not be aligned character by character; `failures` counts texts whose offsets could not be computed at all
+   * (their tokens then come from the library without positions), with the last error message.
+   */
+  readonly diagnostics: { coarse: number; failures: number; lastError: string | null };
   /** @internal implementation state */
   readonly internals: Internals;
 }
@@ -341,7 +345,7 @@ export function loadTokenizer(folder: string): TokenizerHandle {
     numSpecialTokens: 0,
     offsetsReliable: true,
     warnings,
-    diagnostics: { coarse: 0 },
+    diagnostics: { coarse: 0, failures: 0, lastError: null },
     internals,
   };
   try {
@@ -1153,7 +1157,15 @@ function checkMax(h: TokenizerHandle, maxTokens: number, minContent: number): vo
 /** Content tokens of `text` (reliable offsets) or, when the staged pipeline is not trusted, the library's tokens without ranges. */
 function tokensOf(h: TokenizerHandle, text: string): RawToken[] {
   if (isBlank(text)) return [];
-  if (h.offsetsReliable) return contentTokens(h, text);
+  if (h.offsetsReliable) {
+    try {
+      return contentTokens(h, text);
+    } catch (err) {
+      // never expected (the property tests run thousands of texts); degrade to tokens without positions
+      h.diagnostics.failures++;
+      h.diagnostics.lastError = (err as Error).message;
+    }
+  }
   let enc;
   try {
     enc = h.tokenizer.encode(text, { add_special_tokens: false });
