@@ -41,33 +41,34 @@ export function poolAll(hidden: FloatTensor, masks: PoolingMasks): Record<Exclud
   let nContent = 0, nAll = 0;
   for (let t = 0; t < T; t++) { nContent += masks.content[t]; nAll += masks.all[t]; }
   const lastT = lastIndex(masks.content);
-  const sumC = new Float64Array(H), sumA = new Float64Array(H), mx = new Float64Array(H);
+  // content sum and max in one pass; tokens outside `content` but inside `all` (the added specials) are added after
+  const sumC = new Float64Array(H), extra = new Float64Array(H), mx = new Float32Array(H);
+  const sq = Math.sqrt(nContent);
   for (let l = 0; l < Lp; l++) {
-    sumC.fill(0); sumA.fill(0); mx.fill(-Infinity);
+    sumC.fill(0); extra.fill(0); mx.fill(-Infinity);
     const base = l * T * H;
     for (let t = 0; t < T; t++) {
-      const inAll = masks.all[t], inContent = masks.content[t];
-      if (!inAll && !inContent) continue;
       const row = base + t * H;
-      if (inContent) {
+      if (masks.content[t]) {
         for (let h = 0; h < H; h++) {
           const v = src[row + h];
-          sumC[h] += v; sumA[h] += v;
+          sumC[h] += v;
           if (v > mx[h]) mx[h] = v;
         }
-      } else {
-        for (let h = 0; h < H; h++) sumA[h] += src[row + h];
+      } else if (masks.all[t]) {
+        for (let h = 0; h < H; h++) extra[h] += src[row + h];
       }
     }
     const o = l * H;
     cls.data.set(src.subarray(base, base + H), o);
     last.data.set(src.subarray(base + lastT * H, base + lastT * H + H), o);
-    const sq = Math.sqrt(nContent);
+    const md = mean.data, ad = meanAll.data, xd = max.data, qd = sqrtLen.data;
     for (let h = 0; h < H; h++) {
-      mean.data[o + h] = sumC[h] / nContent;
-      meanAll.data[o + h] = sumA[h] / nAll;
-      max.data[o + h] = mx[h];
-      sqrtLen.data[o + h] = sumC[h] / sq;
+      const s = sumC[h];
+      md[o + h] = s / nContent;
+      ad[o + h] = (s + extra[h]) / nAll;
+      xd[o + h] = mx[h];
+      qd[o + h] = s / sq;
     }
   }
   return { cls, mean, meanWithSpecials: meanAll, max, meanSqrtLen: sqrtLen, lastToken: last };
