@@ -1,9 +1,11 @@
 // Playwright helpers for the E2E tests: a real VS Code (code-server) in Debian's chromium.
-// test/e2e/run.sh starts code-server and sets CLS_LENS_E2E_URL, CLS_LENS_E2E_WORKSPACE and CLS_LENS_E2E_OUT.
+// test/e2e/run.sh starts code-server and sets CLS_LENS_E2E_URL, CLS_LENS_E2E_WORKSPACE, CLS_LENS_E2E_PROFILE,
+// CLS_LENS_E2E_OUT and (unless CLS_LENS_E2E_SETTINGS is given) CLS_LENS_E2E_MODEL, the folder clsLens.model names.
 //
 // VS Code draws a webview as an outer <iframe class="webview ready" src=".../index.html?...&extensionId=...">
 // (with `purpose=webviewView` for views in a side bar) holding an inner <iframe id="active-frame" title="...">
 // with the extension's HTML: the panel's title, or the view's name.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -23,7 +25,49 @@ export const env = {
   get url() { return requiredEnv('CLS_LENS_E2E_URL'); },
   get workspace() { return requiredEnv('CLS_LENS_E2E_WORKSPACE'); },
   get out() { return process.env.CLS_LENS_E2E_OUT ?? path.resolve('.e2e/out'); },
+  /** The code-server profile the VSIX is installed in (user-data, extensions). */
+  get profile() { return process.env.CLS_LENS_E2E_PROFILE ?? path.join(requiredEnv('CLS_LENS_E2E_WORKSPACE'), '..', 'profile'); },
+  /** The model folder the workspace's clsLens.model names, or undefined (tests that need it skip). */
+  get model() { return process.env.CLS_LENS_E2E_MODEL || undefined; },
 };
+
+/** The folder of the installed extension in the test profile (what the extension host runs). */
+export function installedExtensionDir(extensionId = EXTENSION_ID) {
+  const dir = path.join(env.profile, 'extensions');
+  const hit = fs.readdirSync(dir).filter((d) => d.toLowerCase().startsWith(`${extensionId.toLowerCase()}-`)).sort().pop();
+  if (!hit) throw new Error(`${extensionId} is not installed in ${dir}`);
+  return path.join(dir, hit);
+}
+
+/**
+ * Runs the installed extension's own CLI (dist/cli.js of the VSIX: the engine the extension host uses) and returns
+ * its parsed JSON, e.g. cli(['inspect', '--model', dir, '--text', text, '--json']).
+ */
+export function cli(args, { timeout = 180_000 } = {}) {
+  const out = execFileSync(process.execPath, [path.join(installedExtensionDir(), 'dist', 'cli.js'), ...args],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(out);
+}
+
+/**
+ * Changes the test workspace's .vscode/settings.json on disk (VS Code picks the change up by itself); a value of
+ * undefined removes the key. Returns the previous file text, for restoreWorkspaceSettings.
+ */
+export function setWorkspaceSettings(patch) {
+  const file = path.join(env.workspace, '.vscode', 'settings.json');
+  const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+  const next = { ...(before ? JSON.parse(before) : {}) };
+  for (const [k, v] of Object.entries(patch)) { if (v === undefined) delete next[k]; else next[k] = v; }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(next, null, 2) + '\n');
+  return before;
+}
+
+/** Puts back the settings file text setWorkspaceSettings returned (null: the file did not exist). */
+export function restoreWorkspaceSettings(text) {
+  const file = path.join(env.workspace, '.vscode', 'settings.json');
+  if (text === null) fs.rmSync(file, { force: true }); else fs.writeFileSync(file, text);
+}
 
 /** Text of a file in the test workspace, as the editor sees it. */
 export function workspaceText(name) {
@@ -54,19 +98,31 @@ export function activityBarItem(page, title) {
   return page.locator(`.activitybar .action-label[aria-label^="${title}"]`);
 }
 
+/** Shows a view container of the activity bar (a click on an already shown one would close it). */
+export async function openViewContainer(page, title) {
+  const shown = page.locator(`.activitybar .action-item.checked .action-label[aria-label^="${title}"]`);
+  if (await shown.count() === 0) await activityBarItem(page, title).click();
+  await shown.waitFor();
+}
+
 const quickInput = (page) => page.locator('.quick-input-widget input');
 // The row Enter would pick. Waiting for it (not just for some row) matters: Quick Open lists recently opened
 // files before the filter applies, so a matching row can be on screen while another one is still focused.
 const focusedRow = (page, text) => page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text });
 
-/** Runs a command by its palette title, e.g. "CLS Lens: Inspect Selection". */
+/**
+ * Runs a command by its palette title, e.g. "CLS Lens: Inspect Selection". Resolves to Date.now() at the moment
+ * Enter ran it (for timings measured from the command).
+ */
 export async function runCommand(page, title) {
   await page.keyboard.press('F1');
   await quickInput(page).waitFor();
   await quickInput(page).fill(`>${title}`);
   await focusedRow(page, title).waitFor();
+  const at = Date.now();
   await page.keyboard.press('Enter');
   await quickInput(page).waitFor({ state: 'hidden' });
+  return at;
 }
 
 /** Opens a workspace file with Quick Open and waits until its tab is active and its editor has focus. */
@@ -97,12 +153,15 @@ export async function goTo(page, line, column = 1) {
 /**
  * Selects text in the focused editor from (line, column) to (toLine, toColumn), 1-based, end exclusive.
  * `toColumn` undefined selects to the end of `toLine`. Moves with the keyboard, so columns assume lines
- * without leading whitespace.
+ * without leading whitespace, and lines spanning several rows (word wrap, e.g. Markdown) only with `toColumn`
+ * undefined.
  */
 export async function selectRange(page, { line, column = 1, toLine = line, toColumn }) {
   await goTo(page, line, column);
   for (let i = line; i < toLine; i++) await page.keyboard.press('Shift+ArrowDown');
   if (toColumn === undefined) {
+    // End stops at the end of a wrapped row; pressed again there, it goes to the end of the line.
+    await page.keyboard.press('Shift+End');
     await page.keyboard.press('Shift+End');
   } else {
     if (toLine !== line) await page.keyboard.press('Shift+Home');
@@ -119,7 +178,15 @@ export const selectAll = (page) => page.keyboard.press('Control+A');
  * click that lands right after the menu opened, so click until the menu closes.
  */
 export async function contextMenu(page, itemName) {
-  const box = await activeEditor(page).locator('.selected-text').first().boundingBox();
+  // Monaco draws the selection on a later frame than the keys that made it, and redraws its pieces: take the
+  // first piece that has a size, waiting for one.
+  let box;
+  for (const end = Date.now() + 10_000; !box && Date.now() < end;) {
+    box = (await activeEditor(page).locator('.selected-text').evaluateAll((els) => els
+      .map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; })
+      .filter((r) => r.width > 0 && r.height > 0)))[0];
+    if (!box) await page.waitForTimeout(100);
+  }
   if (!box) throw new Error('contextMenu: the active editor has no visible selection');
   await page.mouse.click(box.x + Math.min(box.width / 2, 40), box.y + box.height / 2, { button: 'right' });
   // The accessible name is the label followed by the keybinding, if any ("Inspect Selection Ctrl+Alt+I").
@@ -153,6 +220,45 @@ export function viewFrame(page, name = SIDE_VIEW_NAME, extensionId = EXTENSION_I
     .frameLocator(`iframe#active-frame[title="${name}"]`);
 }
 
+/**
+ * The Playwright Frame (for evaluate) of the document inside an extension's webview: the inspector panel, or with
+ * `{ side: true }` the side view. Waits until it exists.
+ */
+export async function webviewFrame(page, { side = false, title = side ? SIDE_VIEW_NAME : PANEL_TITLE, extensionId = EXTENSION_ID, timeout = 30_000 } = {}) {
+  const outer = `iframe.webview.ready[src*="extensionId=${extensionId}"]${side ? '[src*="purpose=webviewView"]' : ':not([src*="purpose=webviewView"])'}`;
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const h of await page.locator(outer).elementHandles()) {
+      const inner = await (await h.contentFrame())?.$(`iframe#active-frame[title="${title}"]`);
+      const frame = await inner?.contentFrame();
+      if (frame) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`webviewFrame: no webview titled "${title}" after ${timeout} ms`);
+    await page.waitForTimeout(200);
+  }
+}
+
+/**
+ * What a canvas holds: its backing size, how many pixels are opaque and how many distinct opaque colours it has
+ * (a drawn heatmap has many; a blank or cleared one has 0 or 1). `root` is a Frame or Page.
+ */
+export async function canvasStats(root, selector) {
+  return root.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    if (!(c instanceof HTMLCanvasElement)) return null;
+    if (!c.width || !c.height) return { width: c.width, height: c.height, opaque: 0, colours: 0 };
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    let opaque = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      opaque++;
+      if (seen.size < 4096) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    return { width: c.width, height: c.height, opaque, colours: seen.size };
+  }, selector);
+}
+
 /** The editor tab of a title (e.g. the inspector panel's). */
 export function editorTab(page, title) {
   return page.locator(`.tabs-container .tab[aria-label^="${title}"]`);
@@ -173,6 +279,14 @@ export async function screenshot(page, name) {
   fs.mkdirSync(env.out, { recursive: true });
   const file = path.join(env.out, `${name.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '')}.png`);
   await page.screenshot({ path: file });
+  return file;
+}
+
+/** Saves a PNG of one element (e.g. the inspector's webview) under the output folder; returns its path. */
+export async function screenshotElement(locator, name) {
+  fs.mkdirSync(env.out, { recursive: true });
+  const file = path.join(env.out, `${name.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '')}.png`);
+  await locator.screenshot({ path: file });
   return file;
 }
 

@@ -5,7 +5,11 @@
 #   bash test/e2e/run.sh                    (npm run test:e2e)
 #
 # Environment:
-#   CLS_LENS_E2E_SETTINGS=path.json  merged into the test workspace's .vscode/settings.json (e.g. clsLens.model)
+#   CLS_LENS_E2E_SETTINGS=path.json  merged into the test workspace's .vscode/settings.json (e.g. clsLens.model);
+#                                    unset: a random-weight BERT-mini model is generated once into
+#                                    .e2e/models/bert-mini-random and set as clsLens.model
+#   CLS_LENS_E2E_MODEL               (exported to the tests) the model folder clsLens.model points at; tests that
+#                                    compare with the CLI skip without it (set it yourself with _SETTINGS)
 #   CLS_LENS_E2E_SKIP_PACKAGE=1      reuse dist/cls-lens-linux-x64.vsix instead of running `npm run package`
 #   CLS_LENS_E2E_ARGS="..."          extra arguments for `node --test` (e.g. --test-name-pattern=side)
 # Output: .e2e/out/ (screenshots, code-server log, VS Code logs, test-results); profile and workspace in .e2e/run/.
@@ -52,6 +56,21 @@ rm -rf "$RUN/workspace"; cp -r "$ROOT/test/e2e/workspace" "$RUN/workspace"
 if [ -n "${CLS_LENS_E2E_SETTINGS:-}" ]; then
   echo "[e2e] merging $CLS_LENS_E2E_SETTINGS into the workspace settings"
   cs_merge_settings "$RUN/workspace/.vscode/settings.json" "$CLS_LENS_E2E_SETTINGS"
+else
+  # The default model: BERT-mini-shaped, random weights, real BERT uncased vocabulary (scripts/gen-model.ts),
+  # generated once and kept in .e2e/models (the .complete marker says the folder is whole).
+  MODEL="$E2E/models/bert-mini-random"
+  if [ ! -f "$MODEL/.complete" ]; then
+    echo "[e2e] generating the test model (random weights) into ${MODEL#"$ROOT"/}"
+    node scripts/build.mjs >"$OUT/build-scripts.log" 2>&1 || { tail -40 "$OUT/build-scripts.log"; exit 1; }
+    rm -rf "$MODEL"; mkdir -p "$(dirname "$MODEL")"
+    node out/scripts/gen-model.js --out "$MODEL" --arch bert --preset mini --seed 1 >"$OUT/gen-model.log" 2>&1 \
+      || { tail -40 "$OUT/gen-model.log"; exit 1; }
+    echo e2e >"$MODEL/.complete"
+  fi
+  node -e 'console.log(JSON.stringify({ "clsLens.model": process.argv[1] }))' "$MODEL" >"$RUN/model-settings.json"
+  cs_merge_settings "$RUN/workspace/.vscode/settings.json" "$RUN/model-settings.json"
+  export CLS_LENS_E2E_MODEL="$MODEL"
 fi
 phase "profile + install"
 
@@ -77,7 +96,7 @@ cs_wait_healthy 90
 phase "code-server start"
 
 set +e
-CLS_LENS_E2E_URL="$CS_URL" CLS_LENS_E2E_WORKSPACE="$RUN/workspace" CLS_LENS_E2E_OUT="$OUT" \
+CLS_LENS_E2E_URL="$CS_URL" CLS_LENS_E2E_WORKSPACE="$RUN/workspace" CLS_LENS_E2E_PROFILE="$RUN/profile" CLS_LENS_E2E_OUT="$OUT" \
   node --test --test-concurrency=1 --test-reporter=spec ${CLS_LENS_E2E_ARGS:-} test/e2e/
 RC=$?
 set -e
