@@ -21,8 +21,11 @@ export interface RunOptions {
 export class LensController implements vscode.Disposable {
   private engine: EngineClient;
   private engineThreads: number;
-  private last: { inspection: Inspection; runId: number } | null = null;
+  /** The last finished inspection, with the selection it was made from (decorations map its offsets there). */
+  private last: { inspection: Inspection; runId: number; selection: SelectionInfo } | null = null;
   private runId = 0;
+  /** Counts runs started, so that a cancelled run knows whether a newer one owns the status. */
+  private started = 0;
   private pins: Pin[] = [];
   private readonly decorations = new TokenDecorations();
   private readonly status: vscode.StatusBarItem;
@@ -70,11 +73,15 @@ export class LensController implements vscode.Disposable {
     const s = readSettings();
     const modelRef = resolveModelSetting(s.model);
     if (!modelRef) {
-      this.store.update({ status: 'error', selection, message: 'No model is configured: run "CLS Lens: Select Model…" or set clsLens.model to a model folder.' });
+      this.last = null;
+      this.decorations.clear();
+      this.store.update({ status: 'error', selection, inspection: null, message: 'No model is configured: run "CLS Lens: Select Model…" or set clsLens.model to a model folder.' });
       if (opts.mode === 'command') void this.offerModelFix('No model is configured.');
       return;
     }
-    this.store.update({ status: 'running', selection, progress: `Inspecting ${selection.text.length} characters…`, message: null });
+    // the shown selection stays the one of the shown result until this run ends
+    const started = ++this.started;
+    this.store.update({ status: 'running', progress: `Inspecting ${selection.text.length} characters of ${selection.document}…`, message: null });
     const args = { ref: modelRef, text: selection.text, maxTokens: s.maxTokens || undefined, onnxFile: s.onnxFile || undefined };
     const run = async (token?: vscode.CancellationToken) => this.engine.inspect(args, 'inspect', token);
     try {
@@ -82,23 +89,26 @@ export class LensController implements vscode.Disposable {
         ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: inspecting selection', cancellable: true }, (_p, token) => run(token))
         : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CLS Lens' }, () => run());
       const runId = ++this.runId;
-      this.last = { inspection, runId };
+      this.last = { inspection, runId, selection };
       const view = toInspectionView(inspection, runId);
       const options = this.clampOptions(this.store.current.options, inspection);
-      this.store.update({ status: 'done', inspection: view, options, progress: null, message: inspection.truncation.truncated
-        ? `Truncated: ${inspection.truncation.droppedTokens} tokens beyond the model's ${inspection.truncation.maxTokens} were dropped; only the first ${inspection.truncation.keptChars} characters are inspected.` : null });
+      // the views show truncation from the inspection itself
+      this.store.update({ status: 'done', selection, inspection: view, options, progress: null, message: null });
       this.refreshDecorations();
       this.updateStatus(inspection.timings.totalMs);
       this.log.info(`inspected ${inspection.tokens.length} tokens with ${inspection.model.name} in ${inspection.timings.totalMs.toFixed(1)} ms (run ${inspection.timings.runMs.toFixed(1)} ms)`);
     } catch (e) {
       if (e instanceof EngineError && e.code === 'cancelled') {
         // a newer selection or the user cancelled: the newer run (if any) owns the state
-        if (this.store.current.status === 'running' && this.store.current.selection === selection) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message: 'Cancelled.' });
+        if (this.started === started) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message: 'Cancelled.' });
         return;
       }
       const msg = e instanceof Error ? e.message : String(e);
       this.log.error(`inspect failed: ${msg}`);
-      this.store.update({ status: 'error', progress: null, message: msg });
+      // the previous result belongs to another selection: drop it rather than show it beside this one
+      this.last = null;
+      this.decorations.clear();
+      this.store.update({ status: 'error', selection, progress: null, message: msg, inspection: null });
       if (opts.mode === 'command') {
         if (e instanceof EngineError && ['model-not-found', 'model-files', 'model-config', 'onnx-invalid', 'onnx-unsupported', 'tokenizer', 'vocab-mismatch'].includes(e.code)) void this.offerModelFix(msg);
         else void vscode.window.showErrorMessage(`CLS Lens: ${msg}`);
@@ -128,8 +138,9 @@ export class LensController implements vscode.Disposable {
   }
 
   private refreshDecorations(): void {
-    const { inspection, selection, options } = this.store.current;
-    if (!options.decorations || !inspection || !selection) { this.decorations.clear(); return; }
+    const { inspection, options } = this.store.current;
+    const selection = this.last?.selection;
+    if (!options.decorations || !inspection || !selection || this.last?.runId !== inspection.runId) { this.decorations.clear(); return; }
     const values = tokenMeasure(inspection, options.measure, options.layer, options.head);
     const layerLabel = `layer ${inspection.layerIds[options.layer] ?? '?'}${options.measure === 'clsAttention' ? (options.head >= 0 ? `, head ${options.head}` : ', mean of heads') : ''}`;
     this.decorations.show(inspection, selection, values, options.measure, layerLabel);
@@ -155,7 +166,9 @@ export class LensController implements vscode.Disposable {
     const ins = this.last?.inspection;
     if (!ins) { void vscode.window.showInformationMessage('CLS Lens: inspect a selection first, then pin it.'); return; }
     if (this.pins.length > 0 && this.pins[0].layerIds.length !== ins.layerIds.length) this.pins = [];
-    const label = `#${this.pins.length + 1} ${ins.text.replace(/\s+/g, ' ').trim().slice(0, 32)}`;
+    const words = ins.text.replace(/\s+/g, ' ').trim();
+    const cut = words.length > 40 ? `${words.slice(0, 40).replace(/\s+\S*$/, '')}…` : words;
+    const label = `#${this.pins.length + 1} ${cut}`;
     this.pins.push({ label, text: ins.text, layerIds: ins.layerIds, vectors: ins.vectors });
     this.store.update({ compare: compareView(this.pins) });
     void vscode.window.showInformationMessage(`CLS Lens: pinned ${label} (${this.pins.length} pinned).`);
