@@ -13,18 +13,30 @@
 // The ids are therefore the library's ids (checked at load time on probe strings and by the unit tests on
 // thousands of random strings), and the text is tokenised once.
 //
-// Normalizer steps are aligned piecewise: a step's output for the whole text is the ground truth; it is split
-// into chunks, words and finally units (a code point together with its following combining marks) whose
-// outputs must concatenate to the whole output, so NFC/NFKC composition, NFD + accent stripping and
-// length-changing lowercasing ("İ" → "i̇") map exactly. Where piecewise output does not concatenate
-// (context-dependent rules: Greek final sigma, Hangul jamo composition), the mismatching stretch is mapped as one
-// block, which is still a valid, monotonic range. Characters a step deletes (control characters, stripped accents
-// standing alone) are attached to the preceding output character so tokens of one word stay contiguous.
+// Normalizer steps are aligned piecewise: a step's output for the whole text is the ground truth; the input is
+// split into runs of ASCII words, then words, units (a code point with its following combining marks) and code
+// points, whose outputs must concatenate to the whole output — so NFC/NFKC composition, NFD + accent stripping
+// and length-changing lowercasing ("İ" → "i̇") map exactly. Where pieces' outputs do not concatenate
+// (context-dependent rules: Greek final sigma, Hangul jamo composition), the smallest stretch after which they
+// agree again is mapped as one block, still a valid, monotonic range. Strip, Prepend and Replace steps are
+// mapped explicitly. Characters a step deletes (control characters, stripped accents) are attached to the
+// preceding output character so tokens of one word stay contiguous.
 //
-// Offsets follow Hugging Face's `return_offsets_mapping` with three deliberate differences, all at a finer
-// grain than a token: ranges are in UTF-16 code units (what VS Code counts) and never cut a surrogate pair;
-// a combining mark that normalisation removes stays in the range of its base character; and a character the
-// normalizer deleted between two tokens belongs to the earlier one.
+// Guarantees: every content token has a range inside the text; starts and ends never decrease; two neighbouring
+// tokens overlap only when they share original characters that feed both (in practice one character: a multi-byte
+// character split by byte-level BPE, a character normalisation expanded such as "ﬁ" → "f" "i"), which both then
+// carry, as in Hugging Face; ranges never cut a surrogate pair. Long pieces (a sentencepiece section, a line of CJK) are cut where no token can cross, so
+// 1 MB of text takes about as long as the bare library (which cannot do a 1 MB Unigram section at all).
+//
+// Offsets follow Hugging Face's `return_offsets_mapping`, with these deliberate differences:
+//  - UTF-16 code units (what VS Code counts) instead of code points;
+//  - specials added by the post-processor have null ranges instead of (0, 0);
+//  - a combining mark that normalisation removes stays in the range of its base character (HF ends before it);
+//  - a character the normalizer deletes inside a word (a control character) belongs to the preceding character;
+//  - a "▁" that Metaspace prepends (not a space of the text) has an empty range at the word start (HF: the first
+//    character's range);
+//  - an added token with lstrip/rstrip covers its own text, not the whitespace it strips.
+// Empty and blank text (see isBlank) encodes to the specials only.
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -46,6 +58,7 @@ import type { Token, Truncation } from './types';
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
 
+/** The model family; 'other' is reserved (loadTokenizer rejects models other than WordPiece, BPE and Unigram). */
 export type TokenizerKind = 'wordpiece' | 'bpe' | 'unigram' | 'other';
 
 export interface TokenizerHandle {
@@ -671,7 +684,15 @@ function alignRange(c: GenCtx, c0: number, c1: number, q0: number, q1: number, l
   let qa = q0;
   while (i < K) {
     if (matchesAt(i, qa)) { alignRange(c, bounds[i], bounds[i + 1], qa, qa + outs[i].length, seg.level + 1); qa += outs[i].length; i++; continue; }
-    // candidate blocks: k pieces producing l output units; prefer the one after which the rest matches to the
+    // a block of k pieces normalised together, when that is what the output holds here (Hangul jamo compose,
+    // context that crosses a piece boundary)
+    let joint = 0;
+    for (let k = 2; k <= 4 && i + k <= K && !joint; k++) {
+      const o = fOf(c, c.src.slice(bounds[i], bounds[i + k]));
+      if (o.length && qa + o.length <= q1 && c.out.startsWith(o, qa)) { block(i, i + k, qa, qa + o.length); qa += o.length; i += k; joint = k; }
+    }
+    if (joint) continue;
+    // otherwise guess: k pieces producing l output units; prefer the block after which the rest matches to the
     // end, then the longest run of matching pieces, then fewer pieces and l closest to the pieces' own length
     let best: { k: number; l: number; run: number; end: boolean; dist: number } | null = null;
     for (let k = 1; k <= 4 && i + k <= K; k++) {
@@ -689,6 +710,11 @@ function alignRange(c: GenCtx, c0: number, c1: number, q0: number, q1: number, l
           best = { k, l, run, end, dist };
         }
       }
+    }
+    if (seg.level < 2 && (!best || (!best.end && best.run < 8))) {
+      // words or runs of words: without strong evidence, align the rest unit by unit instead of guessing
+      alignRange(c, bounds[i], c1, qa, q1, 2);
+      return;
     }
     if (!best) break;
     block(i, i + best.k, qa, qa + best.l);

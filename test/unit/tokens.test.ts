@@ -272,9 +272,13 @@ describe('known cases (Hugging Face return_offsets_mapping, worked by hand)', ()
 // ---------------------------------------------------------------------------------------------------------------
 // 2. Property tests
 
+/** Extra fuzzing: CLS_LENS_FUZZ_SCALE multiplies the random case counts, CLS_LENS_FUZZ_SEED changes every seed. */
+const SCALE = Math.max(1, Number(process.env.CLS_LENS_FUZZ_SCALE) || 1);
+const SEED = Number(process.env.CLS_LENS_FUZZ_SEED) || 0;
+
 /** xorshift32 seeded generator. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
+  let s = (seed + SEED * 0x9e3779b1) >>> 0 || 1;
   return () => {
     s ^= s << 13; s >>>= 0;
     s ^= s >>> 17;
@@ -348,11 +352,12 @@ const BYTE_DECODER = new Map(byteToUnicodeTable().map((ch, b) => [ch, b]));
 
 /**
  * WordPiece continuation piece? "##x" normally; but a word may also start with a vocabulary string such as "###"
- * or "##ο" taken literally (text "##Ο..."): such a token is word-initial when its range holds its whole text.
+ * or "##ο" taken literally (text "##Ο..."): such a token is word-initial when its range holds its whole text
+ * (possibly followed by more, when its last character came from a character that normalisation expanded).
  */
 function isContinuation(h: TokenizerHandle, text: string, t: Token): boolean {
   if (!t.text.startsWith('##')) return false;
-  return normalizedVisible(h, text.slice(t.start!, t.end!)) !== t.text;
+  return !normalizedVisible(h, text.slice(t.start!, t.end!)).startsWith(t.text);
 }
 
 function surfaceOf(h: TokenizerHandle, text: string, t: Token): string {
@@ -393,8 +398,11 @@ function surfaceVisible(h: TokenizerHandle, text: string, toks: Token[]): string
 
 const sigmaFold = (s: string): string => s.replaceAll('ς', 'σ');
 
-/** Checks every invariant of one encoding; returns a description of the first failure or null. */
-function checkEncoding(h: TokenizerHandle, text: string, e: EncodedText): string | null {
+/**
+ * Checks every invariant of one encoding; returns a description of the first failure or null. With `truncated`,
+ * the last word may be cut (a character split across byte tokens) and is not compared with its text.
+ */
+function checkEncoding(h: TokenizerHandle, text: string, e: EncodedText, truncated = false): string | null {
   const T = e.tokens.length;
   if (e.ids.length !== T || e.attentionMask.length !== T || e.tokenTypeIds.length !== T) return 'length mismatch';
   if (e.tokenTypeIds.some((x) => x !== 0)) return 'token type not 0';
@@ -412,9 +420,12 @@ function checkEncoding(h: TokenizerHandle, text: string, e: EncodedText): string
     const b = content[i];
     if (b.start! < a.start! || b.end! < a.end!) return `ranges go back: ${a.text}(${a.start},${a.end}) ${b.text}(${b.start},${b.end})`;
     if (b.start! < a.end!) {
-      // overlap only where one original unit (a character with its marks) feeds both tokens
+      // overlap only where one original unit (a character with its marks) feeds both tokens — or two adjacent
+      // units that normalisation merged ("ﬃ" DEL U+0301 → "ffí": the accent composes with the ligature's "i")
       const [u0, u1] = unitAround(text, b.start!);
-      if (!(a.end! <= u1 && b.start! >= u0)) return `overlap beyond one character: ${a.text}(${a.start},${a.end}) ${b.text}(${b.start},${b.end})`;
+      const [, u2] = u1 < text.length ? unitAround(text, u1) : [u1, u1];
+      const ok = b.start! >= u0 && (a.end! <= u1 || (a.end! <= u2 && !/\s/u.test(text.slice(u0, u2))));
+      if (!ok) return `overlap beyond one character: ${a.text}(${a.start},${a.end}) ${b.text}(${b.start},${b.end})`;
       if (/^[\x00-\x7f]*$/.test(text)) return 'overlap in ASCII text';
     }
   }
@@ -439,8 +450,9 @@ function checkEncoding(h: TokenizerHandle, text: string, e: EncodedText): string
     const last = clusters[clusters.length - 1];
     if (last && w[0].start! < last[last.length - 1].end!) last.push(...w); else clusters.push([...w]);
   }
-  for (const w of clusters) {
+  for (const [ci, w] of clusters.entries()) {
     if (w.some((t) => t.special || isUnk(h, t))) continue;
+    if (truncated && ci === clusters.length - 1) continue;
     const slice = text.slice(w[0].start!, Math.max(...w.map((t) => t.end!)));
     const want = sigmaFold(surfaceVisible(h, text, w));
     const got = sigmaFold(normalizedVisible(h, slice));
@@ -461,8 +473,6 @@ function checkEncoding(h: TokenizerHandle, text: string, e: EncodedText): string
   }
   return null;
 }
-
-const SCALE = Math.max(1, Number(process.env.CLS_LENS_FUZZ_SCALE) || 1);
 
 describe('property tests over seeded random text', () => {
   const PER_TOKENIZER = 1500 * SCALE;
@@ -741,7 +751,7 @@ describe('1 MB of text', () => {
       const total = e.truncation.droppedTokens + e.ids.length - 2;
       assert.equal(e.ids.length, 512);
       assert.equal(e.truncation.truncated, true);
-      assert.equal(checkEncoding(h, text.slice(0, e.truncation.keptChars), { ...e }), null);
+      assert.equal(checkEncoding(h, text.slice(0, e.truncation.keptChars), e, true), null);
       let line = `[tokens] 1 MB ${name}: ${text.length} chars → ${total} tokens with offsets in ${ours.toFixed(0)} ms (${Math.round(total / ours * 1000)} tokens/s)`;
       // the bare library on the same text (no offsets); its Unigram path overflows the stack when one section is huge
       t0 = performance.now();
