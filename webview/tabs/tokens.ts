@@ -27,14 +27,16 @@ export class TokensTab implements View {
     const [R, T] = insp.clsToken.dims;
     const clsTok = new Heatmap({
       id: 'hm-cls-token', title: 'cos([CLS], token) per layer (rows: layers, columns: tokens; click a row to choose the layer)',
-      scale: 'diverging', rowLabels: insp.layerIds.map(layerName), colLabels: tokLabels, cellHeight: R > 16 ? 12 : 18, maxCell: 22,
+      // sequential over the data's range: cosines between hidden states are mostly high (anisotropy), and a ±1
+      // diverging scale would paint them one flat colour
+      scale: 'sequential', rowLabels: insp.layerIds.map(layerName), colLabels: tokLabels, cellHeight: R > 16 ? 12 : 18, maxCell: 22,
       rowTitle: 'layer', colTitle: 'token',
       describe: (r, c, v) => `${layerName(insp.layerIds[r])} · token ${c} '${tokenText(insp.tokens[c])}': cos = ${fmt(v)}`,
       onSelect: (r) => ctx.setOptions({ layer: r }), exportName: 'cls-lens-cls-token',
     });
     clsTok.setData(insp.clsToken.data, R, T).mark({ row: li });
     this.cosine = new Heatmap({
-      id: 'hm-token-cosine', title: `token × token cosine at ${layerName(insp.layerIds[li])}`, scale: 'diverging',
+      id: 'hm-token-cosine', title: `token × token cosine at ${layerName(insp.layerIds[li])}`, scale: 'sequential',
       rowLabels: tokLabels, colLabels: tokLabels, rowTitle: 'token', colTitle: 'token', maxCell: 22,
       describe: (r, c, v) => `${r} '${tokenText(insp.tokens[r])}' · ${c} '${tokenText(insp.tokens[c])}': cos = ${fmt(v)}`,
       exportName: `cls-lens-token-cosine-${layerName(insp.layerIds[li]).replace(' ', '')}`,
