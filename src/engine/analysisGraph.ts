@@ -3,7 +3,7 @@
 // multi-threaded kernels instead of JavaScript loops (≈ 6 s in JS at 512 tokens for MiniLM). attention.ts stays the
 // readable reference that the tests compare this against.
 import type * as Ort from 'onnxruntime-node';
-import { ort } from './encoder';
+import { ort, sessionOptionsFor } from './encoder';
 import { encodeModel, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './onnx/proto';
 import type { AttentionAnalysis, FloatTensor } from './types';
 import type { TokenClasses } from './attention';
@@ -24,7 +24,7 @@ const f32 = (name: string, v: number): TensorProto => {
 
 /**
  * Inputs: attn [L, heads, T, T], classes [T, 3] (1 where a key is [CLS] / [SEP] / punctuation), eye [T, T].
- * Outputs: shares [L, heads, 3], self [L, heads], entropy [L, heads], rollout [L, T, T].
+ * Outputs: shares [L, heads, 3], entropy [L, heads], rollout [L, T, T]. (The diagonal share is a strided read: JavaScript.)
  */
 export function buildAnalysisModel(L: number): Uint8Array {
   const nodes: NodeProto[] = [];
@@ -36,8 +36,6 @@ export function buildAnalysisModel(L: number): Uint8Array {
   const inits: TensorProto[] = [i64('ax3', [3]), i64('ax2', [2]), i64('ax0', [0]), f32('half', 0.5), f32('tiny', 1e-30)];
   // shares to classes: mean over queries of attn · classes
   n('ReduceMean', [n('MatMul', ['attn', 'classes'])], [ints('axes', [2]), int('keepdims', 0)], 'shares');
-  // self: mean over queries of the diagonal
-  n('ReduceMean', [n('ReduceSum', [n('Mul', ['attn', 'eye']), 'ax3'], [int('keepdims', 0)])], [ints('axes', [2]), int('keepdims', 0)], 'self');
   // entropy: mean over queries of −Σ p·log p (p = 0 contributes 0)
   const plogp = n('Mul', ['attn', n('Log', [n('Max', ['attn', 'tiny'])])]);
   n('ReduceMean', [n('Neg', [n('ReduceSum', [plogp, 'ax3'], [int('keepdims', 0)])])], [ints('axes', [2]), int('keepdims', 0)], 'entropy');
@@ -60,7 +58,7 @@ export function buildAnalysisModel(L: number): Uint8Array {
     graph: {
       name: 'cls_lens_analysis', node: nodes, initializer: inits, valueInfo: [],
       input: [f('attn', [L, 'heads', 'T', 'T']), f('classes', ['T', 3]), f('eye', ['T', 'T'])],
-      output: [f('shares', [L, 'heads', 3]), f('self', [L, 'heads']), f('entropy', [L, 'heads']), f('rollout', [L, 'T', 'T'])],
+      output: [f('shares', [L, 'heads', 3]), f('entropy', [L, 'heads']), f('rollout', [L, 'T', 'T'])],
     },
   };
   return encodeModel(model);
@@ -70,9 +68,7 @@ export class AnalysisSession {
   private constructor(private readonly session: Ort.InferenceSession, readonly layers: number) {}
 
   static async create(layers: number, threads?: number): Promise<AnalysisSession> {
-    const opts: Ort.InferenceSession.SessionOptions = { interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-    if (threads && threads > 0) opts.intraOpNumThreads = threads;
-    return new AnalysisSession(await ort().InferenceSession.create(buildAnalysisModel(layers), opts), layers);
+    return new AnalysisSession(await ort().InferenceSession.create(buildAnalysisModel(layers), sessionOptionsFor(threads)), layers);
   }
 
   /** Everything of AttentionAnalysis for one sequence's attentions [L, heads, T, T]. */
@@ -94,14 +90,21 @@ export class AnalysisSession {
       for (let i = 0; i < L * Hd; i++) d[i] = shares[i * 3 + c];
       return { data: d, dims: [L, Hd] };
     };
-    // the [CLS] row (query = first [CLS], or position 0) is a plain copy
+    // the [CLS] row (query = first [CLS], or position 0) is a plain copy; the share to self a strided read
     const q = Math.max(0, classes.cls.indexOf(1));
     const clsRow = new Float32Array(L * Hd * T);
-    for (let lh = 0; lh < L * Hd; lh++) clsRow.set(attn.data.subarray(lh * T * T + q * T, lh * T * T + q * T + T), lh * T);
+    const self = new Float32Array(L * Hd);
+    for (let lh = 0; lh < L * Hd; lh++) {
+      const base = lh * T * T;
+      clsRow.set(attn.data.subarray(base + q * T, base + q * T + T), lh * T);
+      let d = 0;
+      for (let t = 0; t < T; t++) d += attn.data[base + t * T + t];
+      self[lh] = d / T;
+    }
     return {
       clsRow: { data: clsRow, dims: [L, Hd, T] },
       toCls: pick(0), toSep: pick(1), toPunct: pick(2),
-      toSelf: { data: out.self.data as Float32Array, dims: [L, Hd] },
+      toSelf: { data: self, dims: [L, Hd] },
       entropy: { data: out.entropy.data as Float32Array, dims: [L, Hd] },
       rollout: { data: out.rollout.data as Float32Array, dims: [L, T, T] },
     };

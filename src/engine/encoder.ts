@@ -22,6 +22,20 @@ export function ort(): typeof Ort {
   return ortModule;
 }
 
+/**
+ * Options for every session the engine creates. Spinning is off: an inspection alternates the encoder session,
+ * the analysis session and JavaScript work, and a pool that spins after its run takes the cores from the next step
+ * (measured with two MiniLM sessions alternating at 128 tokens on 2 cores: 195 ms per pair spinning, 108 ms not).
+ */
+export function sessionOptionsFor(threads?: number): Ort.InferenceSession.SessionOptions {
+  const o: Ort.InferenceSession.SessionOptions = {
+    interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+  if (threads && threads > 0) o.intraOpNumThreads = threads;
+  return o;
+}
+
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'position_ids']);
 
 export interface EncoderBatch {
@@ -105,8 +119,7 @@ export class Encoder {
     const O = ort();
     let session: Ort.InferenceSession;
     try {
-      const sessionOptions: Ort.InferenceSession.SessionOptions = { interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-      if (opts.threads && opts.threads > 0) sessionOptions.intraOpNumThreads = opts.threads;
+      const sessionOptions = sessionOptionsFor(opts.threads);
       session = await O.InferenceSession.create(prepared.bytes, sessionOptions);
     } catch (e) {
       throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or choose another ONNX file in the folder.');
