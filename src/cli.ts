@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from './engine/engine';
 import { EngineError } from './engine/errors';
+import { tokenVector } from './engine/pooling';
 import { measure, METRICS } from './engine/similarity';
 import { POOLINGS, type FloatTensor, type Inspection, type PoolingName } from './engine/types';
 
@@ -18,6 +19,7 @@ Options:
   --threads N        onnxruntime intra-op threads (default: onnxruntime's choice)
   --no-attentions    skip attentions, their analysis and rollout (faster, smaller output)
   --windows STRIDE   also pool a long text over sliding windows sharing STRIDE tokens (inspect)
+  --token I          also print the hidden state of token I at every layer as vectors["token:I"] (inspect; repeatable)
   --digits N         round numbers to N significant digits in JSON (default: full float32 precision)
   --json             print one JSON object (default: a readable summary)
   --pooling LIST     embed: poolings to print (cls, mean, meanWithSpecials, max, meanSqrtLen, lastToken, pooler)
@@ -123,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
         model: { type: 'string' }, 'onnx-file': { type: 'string' }, text: { type: 'string', multiple: true }, file: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
         threads: { type: 'string' }, windows: { type: 'string' }, digits: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
-        pooling: { type: 'string', default: 'cls,mean' }, layers: { type: 'string', default: 'last' },
+        pooling: { type: 'string', default: 'cls,mean' }, layers: { type: 'string', default: 'last' }, token: { type: 'string', multiple: true },
       },
     });
   } catch (e) {
@@ -162,6 +164,11 @@ export async function main(argv: string[]): Promise<number> {
       if (texts.length !== 1) throw new UsageError(`inspect takes one text (--text, --file or stdin); got ${texts.length}`);
       const r = await engine.inspect(model, texts[0], opts);
       const out = inspectionJson(r, round);
+      for (const spec of v.token ?? []) {
+        const i = Number(spec);
+        if (!Number.isInteger(i) || i < 0 || i >= r.tokens.length) throw new UsageError(`--token ${spec}: the text has tokens 0..${r.tokens.length - 1}`);
+        (out.vectors as Record<string, number[][]>)[`token:${i}`] = rows(tokenVector(r.hidden, i), round);
+      }
       if (v.windows) {
         const stride = Number(v.windows);
         if (!Number.isInteger(stride) || stride < 0) throw new UsageError('--windows takes a whole number of shared tokens');

@@ -63,7 +63,9 @@ describe('cli', () => {
   before(async () => { model = await ensureFixtureModel('bert-tiny-stock'); });
 
   test('inspect --json prints the documented shape', () => {
-    const out = JSON.parse(execFileSync(process.execPath, [cliFile, 'inspect', '--model', model, '--text', 'Hello, world!', '--json'], { encoding: 'utf8' }));
+    const out = JSON.parse(execFileSync(process.execPath, [cliFile, 'inspect', '--model', model, '--text', 'Hello, world!', '--json', '--token', '0', '--token', '2'], { encoding: 'utf8' }));
+    assert.deepEqual(out.vectors['token:0'], out.vectors.cls, 'token:0 is the [CLS] vector at every layer');
+    assert.equal(out.vectors['token:2'].length, out.model.layers + 1);
     const L = out.model.layers;
     assert.deepEqual(Object.keys(out.model).filter((k) => ['layers', 'heads', 'hidden', 'maxTokens'].includes(k)).sort(), ['heads', 'hidden', 'layers', 'maxTokens']);
     assert.equal(out.tokens[0].text, '[CLS]');
