@@ -1,7 +1,7 @@
 // From engine results to what the webviews draw. Pure functions (no `vscode`), unit-tested in plain Node.
 import { tokenCosineMatrix, cosine } from './engine/similarity';
 import type { FloatTensor, Inspection, PoolingName } from './engine/types';
-import type { CompareView, InspectionView, MatrixRequest, PinnedView, TokenMeasure } from './protocol';
+import type { CompareView, InspectionView, MatrixRequest, PinnedView } from './protocol';
 
 const POOLING_ORDER: PoolingName[] = ['cls', 'mean', 'max', 'pooler', 'meanWithSpecials', 'meanSqrtLen', 'lastToken'];
 
@@ -86,31 +86,7 @@ export function matrixFor(ins: Inspection, req: MatrixRequest): MatrixPayload | 
   }
 }
 
-/** Per-token values of a measure at a layer/head (for chips and decorations); null when unavailable. */
-export function tokenMeasure(view: InspectionView, measure: TokenMeasure, layerIndex: number, head: number): Float32Array | null {
-  const T = view.tokens.length;
-  const pick = (t: FloatTensor, row: number) => t.data.slice(row * T, (row + 1) * T);
-  switch (measure) {
-    case 'clsCosine': {
-      const R = view.layerIds.length;
-      return pick(view.clsToken, Math.min(Math.max(layerIndex, 0), R - 1));
-    }
-    case 'clsAttention':
-    case 'rollout': {
-      if (!view.attention) return null;
-      // attention layers are 1..L; layerIds index 0 is the embeddings (no attention): use layer 1 there
-      const L = view.attention.rolloutClsRow.dims[0];
-      const layerNo = view.layerIds[Math.min(Math.max(layerIndex, 0), view.layerIds.length - 1)];
-      const l = Math.min(Math.max(layerNo - 1, 0), L - 1);
-      if (measure === 'rollout') return pick(view.attention.rolloutClsRow, l);
-      const Hd = view.attention.clsRow.dims[1];
-      if (head >= 0 && head < Hd) return pick(view.attention.clsRow, l * Hd + head);
-      const out = new Float32Array(T);
-      for (let h = 0; h < Hd; h++) { const row = (l * Hd + h) * T; for (let t = 0; t < T; t++) out[t] += view.attention.clsRow.data[row + t] / Hd; }
-      return out;
-    }
-  }
-}
+export { tokenMeasure } from './measures';
 
 export interface Pin {
   label: string;

@@ -7,7 +7,8 @@ import { cssRgb, textOn } from './colors';
 import { checkboxControl, commandButton, el, fmt, layerName, note, selectControl, stat, tokenText, type Choice } from './dom';
 import { modelHeader, selectionBlock, statusBlock, truncationNotice } from './header';
 import { legend, scaleColor } from './heatmap';
-import { attentionHeads, attentionLayerOf, clsAttentionRow, finiteRange, layerIndex, row, type Ctx, type View } from './state';
+import { tokenMeasure } from '../src/measures';
+import { attentionHeads, attentionLayerOf, finiteRange, layerIndex, type Ctx, type View } from './state';
 
 export const MEASURE_LABELS: Record<TokenMeasure, string> = {
   clsAttention: '[CLS] attention',
@@ -19,20 +20,14 @@ export type MeasureResult = { values: Float32Array; label: string } | { reason: 
 
 /** The value of every token under the chosen measure, layer and head, or why there is none. */
 export function measureValues(insp: InspectionView, o: ViewOptions): MeasureResult {
-  if (o.measure === 'clsCosine') {
-    const li = layerIndex(insp, o.layer);
-    return { values: row(insp.clsToken, li), label: `cos([CLS], token) at ${layerName(insp.layerIds[li])}` };
-  }
-  if (!insp.attention) {
+  const values = tokenMeasure(insp, o.measure, o.layer, o.head);
+  if (!values) {
     return { reason: `Attention is unavailable for this model: ${insp.model.attentions.reason ?? 'the model does not expose attention probabilities'}.` };
   }
+  if (o.measure === 'clsCosine') return { values, label: `cos([CLS], token) at ${layerName(insp.layerIds[layerIndex(insp, o.layer)])}` };
   const l = attentionLayerOf(insp, o.layer);
-  if (o.measure === 'rollout') {
-    return { values: row(insp.attention.rolloutClsRow, l), label: `rollout up to layer ${l + 1}` };
-  }
-  const heads = attentionHeads(insp);
-  const head = o.head >= 0 && o.head < heads ? o.head : -1;
-  const values = clsAttentionRow(insp, l, head) ?? new Float32Array(insp.tokens.length);
+  if (o.measure === 'rollout') return { values, label: `rollout up to layer ${l + 1}` };
+  const head = o.head >= 0 && o.head < attentionHeads(insp) ? o.head : -1;
   return { values, label: `[CLS] attention, layer ${l + 1}, ${head < 0 ? 'mean of heads' : `head ${head + 1}`}` };
 }
 

@@ -1,7 +1,6 @@
 // Webview state: the last snapshot, local option overrides (instant feedback until the host echoes them),
 // persisted UI state (vscode setState/getState), the cache of requested matrices, and the index helpers every
 // view shares (layer index ↔ layer id ↔ attention layer).
-import type { FloatTensor } from '../src/engine/types';
 import type { InspectionView, MatrixKind, MatrixMessage, MatrixRequest, Snapshot, ViewOptions } from '../src/protocol';
 import type { ThemeKind } from './colors';
 import { post, vscodeApi } from './vscodeApi';
@@ -149,51 +148,14 @@ export interface View {
 
 // ---- index helpers -------------------------------------------------------------------------------------------
 
-/** options.layer as a valid index into layerIds (out of range, e.g. -1, means the last). */
-export function layerIndex(insp: InspectionView, layer: number): number {
-  const R = insp.layerIds.length;
-  return layer >= 0 && layer < R ? layer : R - 1;
-}
-
-/** Number of attention layers in the inspection (0 when attention is unavailable). */
-export function attentionLayers(insp: InspectionView): number {
-  return insp.attention ? insp.attention.clsRow.dims[0] : 0;
-}
-
-export function attentionHeads(insp: InspectionView): number {
-  return insp.attention ? insp.attention.clsRow.dims[1] : insp.model.heads;
-}
-
-/** The attention layer (0..L-1) that produces the hidden state at layerIds[idx] (embeddings map to the first). */
-export function attentionLayerOf(insp: InspectionView, idx: number): number {
-  const L = Math.max(1, attentionLayers(insp) || insp.model.layers);
-  const id = insp.layerIds[layerIndex(insp, idx)] ?? L;
-  return Math.min(L - 1, Math.max(0, id - 1));
-}
+export { attentionHeads, attentionLayerOf, attentionLayers, layerIndex } from '../src/measures';
 
 /** The index into layerIds of the hidden state an attention layer produces, or -1. */
 export function layerIndexOfAttention(insp: InspectionView, attnLayer: number): number {
   return insp.layerIds.indexOf(attnLayer + 1);
 }
 
-/** Row `r` of a 2-D tensor (a view, not a copy). */
-export function row(t: FloatTensor, r: number): Float32Array {
-  const cols = t.dims[t.dims.length - 1];
-  return t.data.subarray(r * cols, (r + 1) * cols);
-}
-
-/** [CLS] attention row for (layer, head) of an inspection; head -1 averages the heads. */
-export function clsAttentionRow(insp: InspectionView, layer: number, head: number): Float32Array | null {
-  const a = insp.attention;
-  if (!a) return null;
-  const [, heads, T] = a.clsRow.dims;
-  const base = layer * heads * T;
-  if (head >= 0 && head < heads) return a.clsRow.data.subarray(base + head * T, base + (head + 1) * T);
-  const out = new Float32Array(T);
-  for (let h = 0; h < heads; h++) for (let t = 0; t < T; t++) out[t] += a.clsRow.data[base + h * T + t];
-  for (let t = 0; t < T; t++) out[t] /= heads;
-  return out;
-}
+export { clsAttentionRow, row } from '../src/measures';
 
 export function finiteRange(data: ArrayLike<number>, skip?: (i: number) => boolean): { min: number; max: number } {
   let min = Infinity, max = -Infinity;
