@@ -34,7 +34,7 @@ export class LensController implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly log: vscode.LogOutputChannel) {
     const s = readSettings();
     this.engineThreads = s.threads;
-    this.engine = new EngineClient({ threads: s.threads }, path.join(extensionUri.fsPath, 'dist', 'worker.js'));
+    this.engine = this.startEngine(s.threads);
     this.status = vscode.window.createStatusBarItem('clsLens.status', vscode.StatusBarAlignment.Right, 100);
     this.status.name = 'CLS Lens';
     this.status.command = 'clsLens.selectModel';
@@ -44,13 +44,18 @@ export class LensController implements vscode.Disposable {
     this.disposables.push(this.status, this.decorations, vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)));
   }
 
+  /** The engine worker is the bundle dist/worker.js next to dist/extension.js. */
+  private startEngine(threads: number): EngineClient {
+    return new EngineClient({ threads }, path.join(this.extensionUri.fsPath, 'dist', 'worker.js'));
+  }
+
   private onConfig(e: vscode.ConfigurationChangeEvent): void {
     if (!e.affectsConfiguration('clsLens')) return;
     const s = readSettings();
     if (e.affectsConfiguration('clsLens.threads') && s.threads !== this.engineThreads) {
       void this.engine.dispose();
       this.engineThreads = s.threads;
-      this.engine = new EngineClient({ threads: s.threads }, path.join(this.extensionUri.fsPath, 'dist', 'worker.js'));
+      this.engine = this.startEngine(s.threads);
     }
     if (e.affectsConfiguration('clsLens.model') || e.affectsConfiguration('clsLens.onnxFile')) {
       this.pins = [];

@@ -140,6 +140,15 @@ export class Engine {
     }
   }
 
+  /** The token cap for a request: the caller's (above the 2 specials) within the model's maximum. */
+  private maxTokens(m: LoadedModel, requested?: number): number {
+    return Math.min(requested && requested > 2 ? requested : m.summary.maxTokens, m.summary.maxTokens);
+  }
+
+  private refuseBlank(text: string): void {
+    this.refuseBlank(text);
+  }
+
   private classes(m: LoadedModel, enc: EncodedText): TokenClasses {
     const T = enc.tokens.length;
     const cls = new Uint8Array(T), sep = new Uint8Array(T), punct = new Uint8Array(T);
@@ -160,8 +169,8 @@ export class Engine {
     const t0 = now();
     const m = await this.load(ref, opts);
     throwIfAborted(opts.signal);
-    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
-    const maxTokens = Math.min(opts.maxTokens && opts.maxTokens > 2 ? opts.maxTokens : m.summary.maxTokens, m.summary.maxTokens);
+    this.refuseBlank(text);
+    const maxTokens = this.maxTokens(m, opts.maxTokens);
     const tTok = now();
     const enc = encodeText(m.tokenizer, text, { maxTokens });
     this.checkVocab(m, enc.ids);
@@ -206,8 +215,8 @@ export class Engine {
    */
   async inspectWindows(ref: string, text: string, opts: { stride: number; maxTokens?: number; signal?: AbortSignal } & LoadOptions): Promise<{ windows: number; vectors: Record<Exclude<PoolingName, 'pooler'>, FloatTensor> }> {
     const m = await this.load(ref, opts);
-    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
-    const maxTokens = Math.min(opts.maxTokens ?? m.summary.maxTokens, m.summary.maxTokens);
+    this.refuseBlank(text);
+    const maxTokens = this.maxTokens(m, opts.maxTokens);
     const wins = encodeWindows(m.tokenizer, text, { maxTokens, stride: opts.stride });
     let acc: Record<string, FloatTensor> | null = null;
     for (const enc of wins) {
@@ -233,7 +242,7 @@ export class Engine {
   async *embed(ref: string, texts: Iterable<string> | AsyncIterable<string>, opts: EmbedOptions & LoadOptions = {}): AsyncGenerator<EmbeddedText> {
     const m = await this.load(ref, opts);
     const poolings = opts.poolings ?? ['cls', 'mean'];
-    const maxTokens = Math.min(opts.maxTokens && opts.maxTokens > 2 ? opts.maxTokens : m.summary.maxTokens, m.summary.maxTokens);
+    const maxTokens = this.maxTokens(m, opts.maxTokens);
     const budget = Math.max(opts.batchTokens ?? 8192, maxTokens);
     const maxBatch = Math.max(1, opts.maxBatch ?? 64);
     const chunkSize = Math.max(1, opts.chunk ?? 512);
