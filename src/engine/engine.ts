@@ -146,7 +146,7 @@ export class Engine {
   }
 
   private refuseBlank(text: string): void {
-    this.refuseBlank(text);
+    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
   }
 
   private classes(m: LoadedModel, enc: EncodedText): TokenClasses {
