@@ -97,11 +97,6 @@ export class EngineClient {
     return this.request({ op: 'inspect', ...args }, lane, token) as Promise<Inspection>;
   }
 
-  /** Release the sessions but keep the worker. */
-  async unload(): Promise<void> {
-    await this.request({ op: 'dispose' });
-  }
-
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;

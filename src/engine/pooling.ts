@@ -94,11 +94,3 @@ export function rowNorms(t: FloatTensor): Float32Array {
   }
   return out;
 }
-
-/** Parse a pooling spec as the CLI and settings write it: a PoolingName or `token:i`. */
-export function parsePoolingSpec(spec: string): { kind: PoolingName } | { kind: 'token'; index: number } | null {
-  const m = /^token:(\d+)$/.exec(spec);
-  if (m) return { kind: 'token', index: Number(m[1]) };
-  const names: readonly string[] = ['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler'];
-  return names.includes(spec) ? { kind: spec as PoolingName } : null;
-}

@@ -21,7 +21,6 @@ async function execute(req: WorkerRequest, signal: AbortSignal): Promise<WorkerR
   switch (req.op) {
     case 'load': return (await engine.load(req.ref, { onnxFile: req.onnxFile })).summary;
     case 'inspect': return engine.inspect(req.ref, req.text, { maxTokens: req.maxTokens, attentions: req.attentions, onnxFile: req.onnxFile, signal });
-    case 'dispose': await engine.dispose(); return null;
     case 'cancel': return null;
   }
 }

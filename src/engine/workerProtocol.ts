@@ -13,8 +13,7 @@ export interface InspectArgs {
 export type WorkerRequest =
   | { id: number; op: 'load'; ref: string; onnxFile?: string }
   | ({ id: number; op: 'inspect' } & InspectArgs)
-  | { id: number; op: 'cancel'; target: number }
-  | { id: number; op: 'dispose' };
+  | { id: number; op: 'cancel'; target: number };
 
 export type WorkerResult = ModelSummary | Inspection | null;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { masksFromSpecials, parsePoolingSpec, poolAll, rowNorms, tokenVector } from '../../src/engine/pooling';
+import { masksFromSpecials, poolAll, rowNorms, tokenVector } from '../../src/engine/pooling';
 import type { FloatTensor } from '../../src/engine/types';
 
 // 2 layers × 4 tokens × 3 dims; tokens 0 and 3 are [CLS] and [SEP].
@@ -58,10 +58,4 @@ test('tokenVector gathers one token across layers; out of range throws', () => {
 
 test('rowNorms', () => {
   close(rowNorms({ data: Float32Array.from([3, 4, 0, 0]), dims: [2, 2] }), [5, 0]);
-});
-
-test('parsePoolingSpec', () => {
-  assert.deepEqual(parsePoolingSpec('token:3'), { kind: 'token', index: 3 });
-  assert.deepEqual(parsePoolingSpec('mean'), { kind: 'mean' });
-  assert.equal(parsePoolingSpec('median'), null);
 });
