@@ -19,9 +19,17 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   {
-    // the engine and the protocol run outside VS Code: they must never import it
-    files: ['src/engine/**/*.ts', 'src/protocol.ts', 'src/cli.ts', 'webview/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The engine, CLI, protocol and webview run without VS Code.' }] }] },
+    // only src/extension/ talks to VS Code: the engine, the shared protocol, experiments, the CLI and the webview run without it
+    files: ['src/engine/**/*.ts', 'src/shared/**/*.ts', 'src/experiments/**/*.ts', 'src/cli/**/*.ts', 'webview/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension/ imports vscode: the engine, shared code, experiments, CLI and webview run without VS Code.' }] }] },
+  },
+  {
+    // shared code and the webview run in the browser too: no Node built-ins either
+    files: ['src/shared/**/*.ts', 'webview/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', {
+      paths: [{ name: 'vscode', message: 'src/shared/ and the webview run without VS Code.' }],
+      patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'worker_threads', 'child_process', 'crypto'], message: 'src/shared/ and the webview run in the browser: no Node modules.' }],
+    }] },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -20,23 +20,26 @@ function listTests(dir) {
   return fs.readdirSync(rel(dir), { recursive: true })
     .filter((f) => String(f).endsWith('.test.ts')).map((f) => path.join(dir, String(f)));
 }
-const scriptEntries = fs.readdirSync(rel('scripts')).filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`);
+// dev tools: scripts/*.ts and scripts/bench/*.ts (scripts/lib/ holds their shared modules)
+const scriptEntries = ['scripts', 'scripts/bench'].flatMap((d) => fs.existsSync(rel(d)) ? fs.readdirSync(rel(d)).filter((f) => f.endsWith('.ts')).map((f) => `${d}/${f}`) : []);
 
 const builds = [
-  { ...nodeCommon, entryPoints: [rel('src/extension.ts')], outfile: rel('dist/extension.js') },
-  { ...nodeCommon, entryPoints: [rel('src/engine/worker.ts')], outfile: rel('dist/worker.js') },
-  { ...nodeCommon, entryPoints: [rel('src/cli.ts')], outfile: rel('dist/cli.js'), banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeCommon, entryPoints: [rel('src/extension/extension.ts')], outfile: rel('dist/extension.js') },
+  { ...nodeCommon, entryPoints: [rel('src/engine/worker/worker.ts')], outfile: rel('dist/worker.js') },
+  { ...nodeCommon, entryPoints: [rel('src/cli/main.ts')], outfile: rel('dist/cli.js'), banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    entryPoints: [rel('webview/main.ts')], outfile: rel('dist/webview/main.js'), logLevel: 'warning',
+    entryPoints: [rel('webview/app/main.ts')], outfile: rel('dist/webview/main.js'), logLevel: 'warning',
   },
 ];
 // Bundles whose entry does not exist yet are skipped (the tree grows issue by issue).
 for (let i = builds.length - 1; i >= 0; i--) if (!fs.existsSync(builds[i].entryPoints[0])) builds.splice(i, 1);
 if (!production) {
-  const tests = [...listTests('test/unit')];
-  if (tests.length) builds.push({ ...nodeCommon, entryPoints: tests.map(rel), outdir: rel('out/test/unit'), outbase: rel('test/unit') });
-  if (scriptEntries.length) builds.push({ ...nodeCommon, entryPoints: scriptEntries.map(rel), outdir: rel('out/scripts') });
+  for (const dir of ['test/unit', 'test/integration']) {
+    const tests = listTests(dir);
+    if (tests.length) builds.push({ ...nodeCommon, entryPoints: tests.map(rel), outdir: rel(`out/${dir}`), outbase: rel(dir) });
+  }
+  if (scriptEntries.length) builds.push({ ...nodeCommon, entryPoints: scriptEntries.map(rel), outdir: rel('out/scripts'), outbase: rel('scripts') });
 }
 
 function copyAssets() {

@@ -1,15 +1,15 @@
 // The engine: one text → everything the views show; many texts → pooled vectors in length-bucketed batches.
 // No `vscode` import: it runs in a worker thread under the extension host, in the CLI, in tests and benchmarks.
-import { AnalysisSession } from './analysisGraph';
-import type { TokenClasses } from './attention';
-import { Encoder } from './encoder';
+import { AnalysisSession } from './runtime/analysis';
+import type { TokenClasses } from './compute/attention';
+import { Encoder } from './runtime/encoder';
 import { CancelledError, EngineError } from './errors';
-import { readModelFolder, usableMaxTokens, type ModelFolder } from './modelFolder';
-import { resolveModelRef } from './modelRef';
-import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './pooling';
-import { clsTokenCosine, rowwise } from './similarity';
-import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokens';
-import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from './types';
+import { readModelFolder, usableMaxTokens, type ModelFolder } from './models/modelFolder';
+import { resolveModelRef } from './models/modelRef';
+import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './compute/pooling';
+import { clsTokenCosine, rowwise } from './compute/similarity';
+import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer/tokens';
+import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../shared/types';
 
 export interface EngineOptions {
   /** onnxruntime intra-op threads; 0 or undefined lets onnxruntime choose. */

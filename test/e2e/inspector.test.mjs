@@ -30,7 +30,7 @@ function inspectCli(text) {
   return cliCache.get(text);
 }
 
-// The views print numbers with 3 decimals (webview/dom.ts fmt): equal "to the shown precision" means within half
+// The views print numbers with 3 decimals (webview/widgets/dom.ts fmt): equal "to the shown precision" means within half
 // a unit of the last digit (plus float32 noise between two runs of the engine).
 const SHOWN = 0.0005 + 1e-5;
 const num = (s) => Number(String(s).trim().replace('−', '-'));

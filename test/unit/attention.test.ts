@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addResidual, headMeasures, rolloutJs } from '../../src/engine/attention';
+import { addResidual, headMeasures, rolloutJs } from '../../src/engine/compute/attention';
 
 // 2 layers, 2 heads, 3 tokens ([CLS] a [SEP]); row-stochastic matrices written out by hand.
 const L = 2, Hd = 2, T = 3;
@@ -52,7 +52,7 @@ test('rollout: R1 = Â1, R2 = Â2·R1, rows stay stochastic', () => {
 });
 
 test('the onnxruntime analysis graph agrees with the JavaScript reference', async () => {
-  const { AnalysisSession } = await import('../../src/engine/analysisGraph');
+  const { AnalysisSession } = await import('../../src/engine/runtime/analysis');
   // random row-stochastic attention, 3 layers × 2 heads × 7 tokens, with some exact zeros (masked keys)
   const L3 = 3, H2 = 2, T7 = 7;
   let seed = 7;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { masksFromSpecials, poolAll, rowNorms, tokenVector } from '../../src/engine/pooling';
-import type { FloatTensor } from '../../src/engine/types';
+import { masksFromSpecials, poolAll, rowNorms, tokenVector } from '../../src/engine/compute/pooling';
+import type { FloatTensor } from '../../src/shared/types';
 
 // 2 layers × 4 tokens × 3 dims; tokens 0 and 3 are [CLS] and [SEP].
 const H = 3;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isHostMessage, isWebviewMessage, PROTOCOL_VERSION, type Snapshot } from '../../src/protocol';
+import { isHostMessage, isWebviewMessage, PROTOCOL_VERSION, type Snapshot } from '../../src/shared/protocol';
 
 const snap: Snapshot = {
   surface: 'panel', status: 'done', seq: 3, message: null, progress: null, inspection: null, compare: null,

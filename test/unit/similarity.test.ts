@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clsTokenCosine, cosine, dot, euclidean, rowwise, tokenCosineMatrix } from '../../src/engine/similarity';
+import { clsTokenCosine, cosine, dot, euclidean, rowwise, tokenCosineMatrix } from '../../src/engine/compute/similarity';
 
 test('cosine, dot and euclidean of known vectors', () => {
   assert.equal(dot([1, 2, 3], [4, 5, 6]), 32);

@@ -1,4 +1,4 @@
-// Tokenisation with offsets (src/engine/tokens.ts) against the fixture tokenizers (scripts/lib/tokenizers.ts).
+// Tokenisation with offsets (src/engine/tokenizer/) against the fixture tokenizers (scripts/lib/tokenizers.ts).
 //
 // Three kinds of checks:
 //  1. known cases, with the offsets Hugging Face `tokenizers` (Python, return_offsets_mapping=True) would give,
@@ -22,8 +22,8 @@ import {
   writeTokenizerFiles,
   type TokenizerFiles,
 } from '../../scripts/lib/tokenizers';
-import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from '../../src/engine/tokens';
-import type { Token } from '../../src/engine/types';
+import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from '../../src/engine/tokenizer/tokens';
+import type { Token } from '../../src/shared/types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fromNpy, toCsv, toNpy } from '../../src/engine/export';
-import { compareView, quantise, rolloutClsRows, tokenMeasure } from '../../src/viewModel';
-import type { InspectionView } from '../../src/protocol';
+import { fromNpy, toCsv, toNpy } from '../../src/engine/io/export';
+import { compareView, quantise, rolloutClsRows, tokenMeasure } from '../../src/extension/inspection/viewModel';
+import type { InspectionView } from '../../src/shared/protocol';
 
 test('npy: header as numpy 1.0 writes it (64-byte aligned, newline-terminated) and a round trip', () => {
   const t = { data: Float32Array.from([1, -2.5, 3, 4, 5, 6]), dims: [2, 3] };

@@ -297,7 +297,7 @@ export async function fx(w, fn, arg) {
   }, [fn.toString(), arg]);
 }
 
-/** The number format the webview prints (webview/dom.ts fmt). */
+/** The number format the webview prints (webview/widgets/dom.ts fmt). */
 export function fmt(v) {
   if (Number.isNaN(v)) return 'n/a';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';

@@ -62,7 +62,7 @@ test('malformed messages are ignored', async () => {
   ];
   const { isHostMessage } = await protocol();
   for (const m of malformed) {
-    assert.equal(isHostMessage(m), false, `the fixture is malformed for src/protocol.ts: ${JSON.stringify(m)}`);
+    assert.equal(isHostMessage(m), false, `the fixture is malformed for src/shared/protocol.ts: ${JSON.stringify(m)}`);
     await w.post(m);
   }
   assert.equal(await w.text('#selection'), 'kept');

@@ -1,5 +1,5 @@
 // Webview test harness: the BUILT webview bundle (dist/webview/main.js + main.css) in headless Debian chromium,
-// in a page shaped like the real one (src/views/webviewHtml.ts): the same CSP (default-src 'none', script by
+// in a page shaped like the real one (src/extension/views/webviewHtml.ts): the same CSP (default-src 'none', script by
 // nonce, styles/fonts/images only from the webview origin), <body data-surface="panel|side">, <div id="app">.
 // A stub acquireVsCodeApi, installed before any page script, records what the webview posts and keeps
 // getState/setState. Host messages are delivered with window.postMessage (structured clone, as VS Code does),
@@ -157,7 +157,7 @@ function pageInit(initialState) {
   });
 }
 
-/** The page HTML: src/views/webviewHtml.ts with the harness origin as cspSource and a theme stylesheet. */
+/** The page HTML: src/extension/views/webviewHtml.ts with the harness origin as cspSource and a theme stylesheet. */
 export function webviewHtml({ surface, nonce, title = 'CLS Lens', theme = 'dark' }) {
   const csp = [
     "default-src 'none'",
@@ -354,12 +354,12 @@ export class WebviewPage {
 }
 
 // ---- host-message fixtures --------------------------------------------------------------------------------
-// The real guards of src/protocol.ts, compiled on the fly: fixtures are checked against them so a protocol
+// The real guards of src/shared/protocol.ts, compiled on the fly: fixtures are checked against them so a protocol
 // change fails here with a clear message instead of as "the webview rendered nothing".
 let protocolPromise;
 export function protocol() {
   protocolPromise ??= esbuild.build({
-    entryPoints: [path.join(ROOT, 'src/protocol.ts')], bundle: true, format: 'esm', platform: 'neutral',
+    entryPoints: [path.join(ROOT, 'src/shared/protocol.ts')], bundle: true, format: 'esm', platform: 'neutral',
     write: false, logLevel: 'silent',
   }).then((r) => import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`));
   return protocolPromise;
@@ -372,7 +372,7 @@ export function selectionInfo(text, o = {}) {
 
 export const DEFAULT_VIEW_OPTIONS = { layer: -1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true };
 
-/** A snapshot message with the store's defaults (src/store.ts), overridden by `snapshot`. Not validated. */
+/** A snapshot message with the store's defaults (src/extension/store.ts), overridden by `snapshot`. Not validated. */
 export function snapshotMessage(snapshot = {}) {
   return {
     type: 'snapshot', version: 1,
@@ -383,12 +383,12 @@ export function snapshotMessage(snapshot = {}) {
   };
 }
 
-/** Like snapshotMessage, but fails when src/protocol.ts's isHostMessage would reject it. */
+/** Like snapshotMessage, but fails when src/shared/protocol.ts's isHostMessage would reject it. */
 export async function validSnapshotMessage(snapshot = {}) {
   const m = snapshotMessage(snapshot);
   const { isHostMessage } = await protocol();
   if (!isHostMessage(m)) {
-    throw new Error('snapshotMessage() no longer matches src/protocol.ts (update the fixture in test/webview/harness.mjs): '
+    throw new Error('snapshotMessage() no longer matches src/shared/protocol.ts (update the fixture in test/webview/harness.mjs): '
       + JSON.stringify(m).slice(0, 400));
   }
   return m;

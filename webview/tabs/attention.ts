@@ -3,15 +3,15 @@
 // view, at most two at a time, and cached per run); click (or Enter) on a thumbnail shows that head in full with
 // token labels, its [CLS] row as bars, and the rollout up to that layer. Per-head shares (to [CLS], [SEP],
 // punctuation, self, and the entropy) are small L × heads heatmaps; clicking a cell selects the head.
-import type { InspectionView, MatrixMessage } from '../../src/protocol';
-import { BarStrip } from '../charts';
-import { lut, themeKind } from '../colors';
-import { clamp, el, fmt, note, selectControl, tokenAxisLabel, tokenText } from '../dom';
-import { Heatmap } from '../heatmap';
-import { headChoices } from '../sideView';
+import type { InspectionView, MatrixMessage } from '../../src/shared/protocol';
+import { BarStrip } from '../widgets/charts';
+import { lut, themeKind } from '../widgets/colors';
+import { clamp, el, fmt, note, selectControl, tokenAxisLabel, tokenText } from '../widgets/dom';
+import { Heatmap } from '../widgets/heatmap';
+import { headChoices } from '../app/sideView';
 import {
   attentionHeads, attentionLayerOf, attentionLayers, clsAttentionRow, layerIndexOfAttention, matrixFloat, type Ctx, type View,
-} from '../state';
+} from '../app/state';
 import { noInspection } from './vectors';
 
 const MAX_IN_FLIGHT = 2;

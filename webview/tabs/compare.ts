@@ -1,12 +1,12 @@
 // Compare tab: the N × N cosine matrix between pinned texts for the chosen pooling and layer, and per layer how
 // much the cls and mean poolings disagree about those similarities (mean |cos_cls − cos_mean| over pairs).
-import type { FloatTensor, PoolingName } from '../../src/engine/types';
-import { POOLINGS } from '../../src/engine/types';
-import type { CompareView, InspectionView, ViewOptions } from '../../src/protocol';
-import { LineChart } from '../charts';
-import { commandButton, el, fmt, layerName, note, selectControl } from '../dom';
-import { Heatmap } from '../heatmap';
-import { layerIndex, type Ctx, type View } from '../state';
+import type { FloatTensor, PoolingName } from '../../src/shared/types';
+import { POOLINGS } from '../../src/shared/types';
+import type { CompareView, InspectionView, ViewOptions } from '../../src/shared/protocol';
+import { LineChart } from '../widgets/charts';
+import { commandButton, el, fmt, layerName, note, selectControl } from '../widgets/dom';
+import { Heatmap } from '../widgets/heatmap';
+import { layerIndex, type Ctx, type View } from '../app/state';
 
 /** Index into compare.layerIds for the chosen option (options.layer indexes the inspection's layerIds). */
 export function compareLayerIndex(cmp: CompareView, insp: InspectionView | null, o: ViewOptions): number {

@@ -1,10 +1,10 @@
 // Tokens & similarity tab: cos([CLS], token) for every layer × token (from the snapshot), and the token × token
 // cosine matrix of the chosen layer (requested from the host: requestMatrix kind 'tokenCosine').
-import type { InspectionView, MatrixMessage } from '../../src/protocol';
-import { el, fmt, layerName, selectControl, tokenAxisLabel, tokenText } from '../dom';
-import { Heatmap } from '../heatmap';
-import { layerChoices } from '../sideView';
-import { layerIndex, matrixFloat, type Ctx, type View } from '../state';
+import type { InspectionView, MatrixMessage } from '../../src/shared/protocol';
+import { el, fmt, layerName, selectControl, tokenAxisLabel, tokenText } from '../widgets/dom';
+import { Heatmap } from '../widgets/heatmap';
+import { layerChoices } from '../app/sideView';
+import { layerIndex, matrixFloat, type Ctx, type View } from '../app/state';
 import { noInspection } from './vectors';
 
 export class TokensTab implements View {

@@ -1,14 +1,14 @@
 // Vectors tab: for the chosen layer, every pooled vector present (cls, mean, max, pooler, …) as a heat strip of
 // its H dimensions (diverging, centred at 0), its top-k dimensions by |value| and its norm; then how the poolings
 // agree across layers (cosine of each pair, from poolingCos) and cos(cls, mean) per layer.
-import type { PoolingName } from '../../src/engine/types';
-import { POOLINGS } from '../../src/engine/types';
-import type { InspectionView } from '../../src/protocol';
-import { LineChart, type Series } from '../charts';
-import { commandButton, el, fmt, layerName, note, selectControl, stat } from '../dom';
-import { Heatmap } from '../heatmap';
-import { layerChoices } from '../sideView';
-import { layerIndex, type Ctx, type View } from '../state';
+import type { PoolingName } from '../../src/shared/types';
+import { POOLINGS } from '../../src/shared/types';
+import type { InspectionView } from '../../src/shared/protocol';
+import { LineChart, type Series } from '../widgets/charts';
+import { commandButton, el, fmt, layerName, note, selectControl, stat } from '../widgets/dom';
+import { Heatmap } from '../widgets/heatmap';
+import { layerChoices } from '../app/sideView';
+import { layerIndex, type Ctx, type View } from '../app/state';
 
 const TOP_K = 10;
 

@@ -1,0 +1,113 @@
+// Reading a model folder in the Hugging Face layout: config.json, tokenizer files, and which ONNX file to run.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EngineError } from '../errors';
+
+/** The architecture numbers the engine needs, whatever the config's key names (BERT vs DistilBERT style). */
+export interface ModelConfig {
+  modelType: string;
+  name: string;
+  layers: number;
+  heads: number;
+  hidden: number;
+  maxPositions: number;
+  vocabSize: number;
+  randomWeights: boolean;
+  raw: Record<string, unknown>;
+}
+
+export interface ModelFolder {
+  folder: string;
+  onnxFile: string;
+  config: ModelConfig;
+  /** sentence-transformers `1_Pooling/config.json` pooling mode (e.g. "mean", "cls"), if present. */
+  poolingMode: string | null;
+}
+
+/** ONNX files looked for, in order of preference. transformers.js layout first, then optimum's. */
+export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx', 'onnx/model_int8.onnx', 'onnx/model_uint8.onnx', 'onnx/model_q4.onnx'];
+
+function readJson(file: string, what: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EngineError('model-files', `Cannot read ${what} at ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, 'Check that the model folder is complete.');
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new EngineError('model-files', `${what} at ${file} is not valid JSON (${(e as Error).message}).`, 'Re-download or regenerate the model folder.');
+  }
+}
+
+function num(raw: Record<string, unknown>, keys: string[]): number | undefined {
+  for (const k of keys) {
+    const v = raw[k];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+
+export function parseConfig(raw: Record<string, unknown>, fallbackName: string): ModelConfig {
+  const modelType = typeof raw.model_type === 'string' ? raw.model_type : 'unknown';
+  const layers = num(raw, ['num_hidden_layers', 'n_layers', 'num_layers']);
+  const heads = num(raw, ['num_attention_heads', 'n_heads']);
+  const hidden = num(raw, ['hidden_size', 'dim', 'd_model']);
+  const maxPositions = num(raw, ['max_position_embeddings', 'n_positions']) ?? 512;
+  const vocabSize = num(raw, ['vocab_size']) ?? 0;
+  if (layers === undefined || heads === undefined || hidden === undefined) {
+    throw new EngineError('model-config',
+      `config.json (model_type "${modelType}") lacks the layer, head or hidden-size numbers of an encoder.`,
+      'CLS Lens supports BERT-family encoders (BERT, DistilBERT, RoBERTa, XLM-R, MiniLM, ELECTRA, DeBERTa).');
+  }
+  const clsLens = raw.cls_lens as Record<string, unknown> | undefined;
+  const name = typeof raw._name_or_path === 'string' && raw._name_or_path ? raw._name_or_path : fallbackName;
+  return { modelType, name, layers, heads, hidden, maxPositions, vocabSize, randomWeights: clsLens?.random_weights === true, raw };
+}
+
+/** RoBERTa-style models reserve padding_idx + 1 positions, so their usable length is max_position_embeddings - 2. */
+export function usableMaxTokens(config: ModelConfig, tokenizerMax: number | null): number {
+  let max = config.maxPositions;
+  if (['roberta', 'xlm-roberta', 'camembert', 'longformer'].includes(config.modelType) && max > 2) max -= 2;
+  if (tokenizerMax !== null && tokenizerMax > 0 && tokenizerMax < max) max = tokenizerMax;
+  return max;
+}
+
+export function findOnnxFile(folder: string, preferred?: string): string {
+  if (preferred) {
+    const p = path.resolve(folder, preferred);
+    if (!fs.existsSync(p)) throw new EngineError('model-files', `The ONNX file ${preferred} does not exist in ${folder}.`, 'Check the clsLens.onnxFile setting.');
+    return p;
+  }
+  for (const c of ONNX_CANDIDATES) {
+    const p = path.join(folder, c);
+    if (fs.existsSync(p)) return p;
+  }
+  throw new EngineError('model-files', `No ONNX file in ${folder} (looked for ${ONNX_CANDIDATES.slice(0, 2).join(', ')} and quantised variants).`,
+    'Export the model with optimum (optimum-cli export onnx) or use a transformers.js (Xenova/…) model folder.');
+}
+
+export function readModelFolder(folder: string, opts: { onnxFile?: string } = {}): ModelFolder {
+  const abs = path.resolve(folder);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    throw new EngineError('model-not-found', `The model folder ${abs} does not exist.`, 'Run "CLS Lens: Select Model…" or set clsLens.model to a folder with config.json, tokenizer.json and an ONNX file.');
+  }
+  if (!st.isDirectory()) throw new EngineError('model-not-found', `${abs} is a file, not a model folder.`, 'Point clsLens.model at the folder that holds config.json.');
+  const config = parseConfig(readJson(path.join(abs, 'config.json'), 'config.json'), path.basename(abs));
+  const onnxFile = findOnnxFile(abs, opts.onnxFile);
+  let poolingMode: string | null = null;
+  const poolingFile = path.join(abs, '1_Pooling', 'config.json');
+  if (fs.existsSync(poolingFile)) {
+    const p = readJson(poolingFile, '1_Pooling/config.json');
+    const modes: [string, string][] = [['pooling_mode_cls_token', 'cls'], ['pooling_mode_mean_tokens', 'mean'], ['pooling_mode_max_tokens', 'max'],
+      ['pooling_mode_mean_sqrt_len_tokens', 'meanSqrtLen'], ['pooling_mode_lasttoken', 'lastToken'], ['pooling_mode_weightedmean_tokens', 'weightedMean']];
+    poolingMode = modes.filter(([k]) => p[k] === true).map(([, m]) => m).join('+') || null;
+  }
+  return { folder: abs, onnxFile, config, poolingMode };
+}

@@ -1,0 +1,212 @@
+// The one message protocol between the extension host and the webviews (panel and side view).
+// Imported by both bundles: no `vscode` import, no Node import. Messages are full snapshots, not deltas;
+// large numeric data travels as typed arrays (VS Code >= 1.57 transfers them as binary). Attention matrices and
+// token×token matrices are too large to snapshot at 512 tokens: the webview asks for one layer at a time.
+import type { FloatTensor, ModelSummary, PoolingName, Timings, Token, Truncation } from './types';
+
+export const PROTOCOL_VERSION = 1;
+
+export type Surface = 'panel' | 'side';
+
+export interface SelectionInfo {
+  text: string;
+  /** Document URI as a string. */
+  uri: string;
+  /** Display name of the document (file name). */
+  document: string;
+  /** Zero-based line and UTF-16 character of the selection start in the document. */
+  line: number;
+  character: number;
+  /** Offset of the selection start in the document (for mapping token ranges back). */
+  offset: number;
+}
+
+export type RunStatus = 'idle' | 'running' | 'done' | 'error';
+
+/** Measures a token can be coloured by (side view chips, editor decorations). */
+export const TOKEN_MEASURES = ['clsAttention', 'rollout', 'clsCosine'] as const;
+export type TokenMeasure = (typeof TOKEN_MEASURES)[number];
+
+/** The user's view choices, kept by the host (settings give the defaults) and echoed in every snapshot. */
+export interface ViewOptions {
+  /** Index into `layerIds` of the inspection (not the layer number). */
+  layer: number;
+  /** Head index, or -1 for the mean over heads. */
+  head: number;
+  measure: TokenMeasure;
+  pooling: PoolingName;
+  followSelection: boolean;
+  decorations: boolean;
+}
+
+/**
+ * One inspected text, trimmed to what the views draw eagerly. Shapes use L = model layers, T = tokens,
+ * H = hidden size, R = layerIds.length (L+1, or 1 when only the last hidden state is readable).
+ */
+export interface InspectionView {
+  runId: number;
+  model: ModelSummary;
+  text: string;
+  tokens: Token[];
+  truncation: Truncation;
+  layerIds: number[];
+  /** Each [R, H] (pooler [1, H]). */
+  vectors: Partial<Record<PoolingName, FloatTensor>>;
+  norms: Partial<Record<PoolingName, Float32Array>>;
+  /** [R, P, P]: cosine between every pair of the poolings in `poolingNames`, per layer (pooler compared at the last layer only, NaN elsewhere). */
+  poolingCos: FloatTensor;
+  poolingNames: PoolingName[];
+  /** [R]: cos(cls, mean). */
+  clsMean: Float32Array;
+  /** [R, T]: cosine of [CLS] to each token. */
+  clsToken: FloatTensor;
+  /** Null when the model's attention cannot be read (model.attentions says why). */
+  attention: {
+    /** [L, heads, T]: attention from [CLS] to each token. */
+    clsRow: FloatTensor;
+    /** [L, T]: the [CLS] row of the rollout up to each layer. */
+    rolloutClsRow: FloatTensor;
+    /** Each [L, heads]. */
+    toCls: FloatTensor; toSep: FloatTensor; toPunct: FloatTensor; toSelf: FloatTensor; entropy: FloatTensor;
+  } | null;
+  timings: Timings;
+}
+
+/** A text pinned for comparison. */
+export interface PinnedView {
+  label: string;
+  text: string;
+}
+
+export interface CompareView {
+  pins: PinnedView[];
+  layerIds: number[];
+  /** Per pooling: [R, N, N] cosine between pinned texts, per layer. */
+  matrices: Partial<Record<PoolingName, FloatTensor>>;
+}
+
+/** What a webview shows, as one value. The host always sends the whole of it. */
+export interface Snapshot {
+  surface: Surface;
+  status: RunStatus;
+  selection: SelectionInfo | null;
+  /** A human message for idle/error states: cause and next step. */
+  message: string | null;
+  /** Monotonic counter so the webview can drop stale snapshots. */
+  seq: number;
+  /** The last finished inspection (kept while a new one runs). */
+  inspection: InspectionView | null;
+  compare: CompareView | null;
+  options: ViewOptions;
+  /** Engine progress while status is 'running'. */
+  progress: string | null;
+}
+
+// ---- host → webview
+export interface SnapshotMessage {
+  type: 'snapshot';
+  version: typeof PROTOCOL_VERSION;
+  snapshot: Snapshot;
+}
+/** Answer to a MatrixRequest: one [rows, cols] matrix (or [heads, T, T] stack) as float32 or uint8 with a scale. */
+export interface MatrixMessage {
+  type: 'matrix';
+  version: typeof PROTOCOL_VERSION;
+  request: MatrixRequest;
+  /** Float32Array, or Uint8Array where value ≈ byte / 255 * scale (attention probabilities). */
+  data: Float32Array | Uint8Array;
+  scale: number;
+  dims: number[];
+}
+export type HostMessage = SnapshotMessage | MatrixMessage;
+
+// ---- webview → host
+export interface ReadyMessage {
+  type: 'ready';
+  surface: Surface;
+}
+/** A button in the webview asks the host to run a contributed command. */
+export interface RunCommandMessage {
+  type: 'runCommand';
+  command: WebviewCommand;
+}
+export const WEBVIEW_COMMANDS = ['clsLens.inspectSelection', 'clsLens.openInspector', 'clsLens.selectModel', 'clsLens.exportVectors',
+  'clsLens.comparePinned', 'clsLens.clearPinned', 'clsLens.toggleFollowSelection'] as const;
+export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
+
+/** Large matrices the webview asks for, one layer at a time. */
+export type MatrixKind = 'attention' | 'tokenCosine' | 'rollout';
+export interface MatrixRequest {
+  kind: MatrixKind;
+  runId: number;
+  /** attention, rollout: layer index 0..L-1; tokenCosine: index into layerIds. */
+  layer: number;
+}
+export interface RequestMatrixMessage { type: 'requestMatrix'; request: MatrixRequest }
+/** The webview changed a view option; the host keeps it (and redraws decorations). */
+export interface SetOptionsMessage { type: 'setOptions'; options: Partial<ViewOptions> }
+/** Save a rendered heatmap: a PNG data URL from canvas.toDataURL. */
+export interface SavePngMessage { type: 'savePng'; name: string; dataUrl: string }
+export type WebviewMessage = ReadyMessage | RunCommandMessage | RequestMatrixMessage | SetOptionsMessage | SavePngMessage;
+
+// ---- guards (both sides validate what they receive)
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isSurface = (v: unknown): v is Surface => v === 'panel' || v === 'side';
+const isStatus = (v: unknown): v is RunStatus => v === 'idle' || v === 'running' || v === 'done' || v === 'error';
+
+export function isSelectionInfo(v: unknown): v is SelectionInfo {
+  return isObject(v) && typeof v.text === 'string' && typeof v.uri === 'string' && typeof v.document === 'string'
+    && Number.isInteger(v.line) && Number.isInteger(v.character) && Number.isInteger(v.offset);
+}
+
+const isTensor = (v: unknown): v is FloatTensor => isObject(v) && v.data instanceof Float32Array && Array.isArray(v.dims)
+  && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
+const POOLING_SET: ReadonlySet<unknown> = new Set(['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler']);
+
+export function isViewOptions(v: unknown): v is ViewOptions {
+  return isObject(v) && Number.isInteger(v.layer) && Number.isInteger(v.head) && (TOKEN_MEASURES as readonly unknown[]).includes(v.measure)
+    && POOLING_SET.has(v.pooling) && typeof v.followSelection === 'boolean' && typeof v.decorations === 'boolean';
+}
+
+export function isInspectionView(v: unknown): v is InspectionView {
+  return isObject(v) && Number.isInteger(v.runId) && isObject(v.model) && typeof v.text === 'string' && Array.isArray(v.tokens)
+    && Array.isArray(v.layerIds) && isObject(v.vectors) && isTensor(v.poolingCos) && v.clsMean instanceof Float32Array && isTensor(v.clsToken)
+    && (v.attention === null || (isObject(v.attention) && isTensor(v.attention.clsRow) && isTensor(v.attention.rolloutClsRow)));
+}
+
+export function isSnapshot(v: unknown): v is Snapshot {
+  return isObject(v) && isSurface(v.surface) && isStatus(v.status) && Number.isInteger(v.seq)
+    && (v.selection === null || isSelectionInfo(v.selection))
+    && (v.message === null || typeof v.message === 'string')
+    && (v.progress === null || typeof v.progress === 'string')
+    && (v.inspection === null || isInspectionView(v.inspection))
+    && (v.compare === null || (isObject(v.compare) && Array.isArray(v.compare.pins)))
+    && isViewOptions(v.options);
+}
+
+const MATRIX_KINDS: ReadonlySet<unknown> = new Set(['attention', 'tokenCosine', 'rollout']);
+export function isMatrixRequest(v: unknown): v is MatrixRequest {
+  return isObject(v) && MATRIX_KINDS.has(v.kind) && Number.isInteger(v.runId) && Number.isInteger(v.layer) && (v.layer as number) >= 0;
+}
+
+export function isHostMessage(v: unknown): v is HostMessage {
+  if (!isObject(v) || v.version !== PROTOCOL_VERSION) return false;
+  if (v.type === 'snapshot') return isSnapshot(v.snapshot);
+  if (v.type === 'matrix') {
+    return isMatrixRequest(v.request) && (v.data instanceof Float32Array || v.data instanceof Uint8Array) && typeof v.scale === 'number'
+      && Array.isArray(v.dims) && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
+  }
+  return false;
+}
+
+export function isWebviewMessage(v: unknown): v is WebviewMessage {
+  if (!isObject(v)) return false;
+  switch (v.type) {
+    case 'ready': return isSurface(v.surface);
+    case 'runCommand': return (WEBVIEW_COMMANDS as readonly unknown[]).includes(v.command);
+    case 'requestMatrix': return isMatrixRequest(v.request);
+    case 'setOptions': return isObject(v.options);
+    case 'savePng': return typeof v.name === 'string' && typeof v.dataUrl === 'string' && v.dataUrl.startsWith('data:image/png;base64,');
+    default: return false;
+  }
+}

@@ -1,0 +1,113 @@
+// The side view: a compact reading of the current selection. Model name (and the random-weights badge), run
+// status, the tokens as chips coloured by the chosen measure with a legend, the controls that pick the measure,
+// layer, head and follow-selection, cos(cls, mean) and the norms at the chosen layer, and Open Inspector.
+import type { InspectionView, TokenMeasure, ViewOptions } from '../../src/shared/protocol';
+import { TOKEN_MEASURES } from '../../src/shared/protocol';
+import { cssRgb, textOn } from '../widgets/colors';
+import { checkboxControl, commandButton, el, fmt, layerName, note, selectControl, stat, tokenText, type Choice } from '../widgets/dom';
+import { modelHeader, selectionBlock, statusBlock, truncationNotice } from './header';
+import { legend, scaleColor } from '../widgets/heatmap';
+import { tokenMeasure } from '../../src/shared/measures';
+import { attentionHeads, attentionLayerOf, finiteRange, layerIndex, type Ctx, type View } from './state';
+
+export const MEASURE_LABELS: Record<TokenMeasure, string> = {
+  clsAttention: '[CLS] attention',
+  rollout: 'Attention rollout ([CLS] row)',
+  clsCosine: 'cos([CLS], token)',
+};
+
+export type MeasureResult = { values: Float32Array; label: string } | { reason: string };
+
+/** The value of every token under the chosen measure, layer and head, or why there is none. */
+export function measureValues(insp: InspectionView, o: ViewOptions): MeasureResult {
+  const values = tokenMeasure(insp, o.measure, o.layer, o.head);
+  if (!values) {
+    return { reason: `Attention is unavailable for this model: ${insp.model.attentions.reason ?? 'the model does not expose attention probabilities'}.` };
+  }
+  if (o.measure === 'clsCosine') return { values, label: `cos([CLS], token) at ${layerName(insp.layerIds[layerIndex(insp, o.layer)])}` };
+  const l = attentionLayerOf(insp, o.layer);
+  if (o.measure === 'rollout') return { values, label: `rollout up to layer ${l + 1}` };
+  const head = o.head >= 0 && o.head < attentionHeads(insp) ? o.head : -1;
+  return { values, label: `[CLS] attention, layer ${l + 1}, ${head < 0 ? 'mean of heads' : `head ${head + 1}`}` };
+}
+
+export function layerChoices(insp: InspectionView): Choice[] {
+  return insp.layerIds.map((id, i) => ({ value: String(i), label: layerName(id) }));
+}
+
+export function headChoices(heads: number): Choice[] {
+  return [{ value: '-1', label: 'mean of heads' }, ...Array.from({ length: heads }, (_, h) => ({ value: String(h), label: `head ${h + 1}` }))];
+}
+
+/** Token chips coloured by `values` (#chips), the legend (#chips-legend). Specials do not stretch the scale. */
+export function tokenChips(insp: InspectionView, values: Float32Array, label: string): HTMLElement[] {
+  const specials = insp.tokens.map((t) => t.special);
+  const hasContent = specials.some((s) => !s);
+  const { min, max } = finiteRange(values, hasContent ? (i) => specials[i] : undefined);
+  const chips = el('div', { id: 'chips', class: 'chips', 'data-testid': 'chips', role: 'list', 'aria-label': label });
+  insp.tokens.forEach((t, i) => {
+    const v = values[i];
+    const rgb = scaleColor('sequential', v, min, max);
+    const chip = el('span', {
+      class: `chip${t.special ? ' special' : ''}`, role: 'listitem', 'data-index': i, 'data-value': String(v),
+      title: `${tokenText(t)} · id ${t.id} · ${label}: ${fmt(v)}`,
+    }, tokenText(t));
+    chip.style.background = cssRgb(rgb);
+    chip.style.color = textOn(rgb);
+    chips.append(chip);
+  });
+  return [legend('chips-legend', 'sequential', min, max, hasContent && specials.some(Boolean) ? 'scale over non-special tokens' : undefined), chips];
+}
+
+export class SideView implements View {
+  readonly root = el('div', { id: 'side', class: 'side' });
+
+  update(ctx: Ctx): void {
+    const s = ctx.snapshot, o = ctx.options, insp = s.inspection;
+    const parts: (HTMLElement | null)[] = [statusBlock(s)];
+    if (insp) parts.push(modelHeader(insp, true), truncationNotice(insp));
+    parts.push(selectionBlock(s, true));
+    if (insp) parts.push(this.controls(ctx, insp), this.tokens(insp, o), this.stats(insp, o));
+    const open = commandButton('open-inspector', 'open-preview', 'Open Inspector', 'clsLens.openInspector');
+    parts.push(el('div', { class: 'actions' }, open));
+    this.root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+  }
+
+  private controls(ctx: Ctx, insp: InspectionView): HTMLElement {
+    const o = ctx.options;
+    const measure = selectControl('side-measure', 'Colour by', TOKEN_MEASURES.map((m) => ({ value: m, label: MEASURE_LABELS[m] })), o.measure,
+      (v) => ctx.setOptions({ measure: v as TokenMeasure }));
+    const layer = selectControl('side-layer', 'Layer', layerChoices(insp), String(layerIndex(insp, o.layer)),
+      (v) => ctx.setOptions({ layer: Number(v) }));
+    const heads = attentionHeads(insp);
+    const head = selectControl('side-head', 'Head', headChoices(heads), String(o.head >= 0 && o.head < heads ? o.head : -1),
+      (v) => ctx.setOptions({ head: Number(v) }));
+    const headSelect = head.querySelector('select');
+    if (headSelect && (o.measure !== 'clsAttention' || !insp.attention)) headSelect.disabled = true;
+    const follow = checkboxControl('side-follow', 'Follow selection', o.followSelection, (v) => ctx.setOptions({ followSelection: v }));
+    const deco = checkboxControl('side-decorations', 'Editor colours', o.decorations, (v) => ctx.setOptions({ decorations: v }));
+    return el('div', { class: 'controls', role: 'group', 'aria-label': 'View options' }, measure, layer, head, follow, deco);
+  }
+
+  private tokens(insp: InspectionView, o: ViewOptions): HTMLElement {
+    const box = el('section', { class: 'token-section' }, el('h2', {}, `Tokens (${insp.tokens.length})`));
+    const r = measureValues(insp, o);
+    if ('reason' in r) {
+      box.append(note(r.reason, { id: 'attention-reason', class: 'note warning' }));
+      box.append(el('div', { id: 'chips', class: 'chips', 'data-testid': 'chips' },
+        ...insp.tokens.map((t, i) => el('span', { class: `chip plain${t.special ? ' special' : ''}`, 'data-index': i, title: `${tokenText(t)} · id ${t.id}` }, tokenText(t)))));
+      return box;
+    }
+    box.append(el('p', { id: 'chips-measure', class: 'meta' }, r.label), ...tokenChips(insp, r.values, r.label));
+    return box;
+  }
+
+  private stats(insp: InspectionView, o: ViewOptions): HTMLElement {
+    const li = layerIndex(insp, o.layer);
+    const cls = insp.norms.cls?.[li], mean = insp.norms.mean?.[li];
+    return el('section', { class: 'stats side-stats', 'aria-label': `Vectors at ${layerName(insp.layerIds[li])}` },
+      stat(`cos(cls, mean) at ${layerName(insp.layerIds[li])}`, fmt(insp.clsMean[li]), { id: 'side-clsmean' }),
+      stat('|cls|', cls === undefined ? 'n/a' : fmt(cls), { id: 'side-norm-cls' }),
+      stat('|mean|', mean === undefined ? 'n/a' : fmt(mean), { id: 'side-norm-mean' }));
+  }
+}
