@@ -18,8 +18,13 @@ export interface EngineOptions {
   cacheDir?: string;
 }
 
+/** Stage boundaries of a load and an inspection, in order, for progress reports. */
+export type EnginePhase = 'resolving' | 'reading model' | 'creating session' | 'tokenise' | 'run' | 'analyse';
+
 export interface LoadOptions {
   onnxFile?: string;
+  /** Called as each stage starts (a memoised load reports nothing). */
+  onPhase?: (phase: EnginePhase) => void;
 }
 
 export interface InspectOptions {
@@ -45,6 +50,8 @@ export interface EmbedOptions {
   signal?: AbortSignal;
   /** Called after each batch with the number of texts embedded so far. */
   onProgress?: (done: number) => void;
+  /** Called after each batch with its texts, before onProgress; the generator yields the same objects later. */
+  onBatch?: (items: EmbeddedText[]) => void;
 }
 
 export interface EmbeddedText {
@@ -101,7 +108,9 @@ export class Engine {
   }
 
   private async loadUncached(key: string, ref: string, opts: LoadOptions): Promise<LoadedModel> {
+    opts.onPhase?.('resolving');
     const folderPath = await resolveModelRef(ref, { cacheDir: this.opts.cacheDir });
+    opts.onPhase?.('reading model');
     const folder = readModelFolder(folderPath, { onnxFile: opts.onnxFile });
     let tokenizer: TokenizerHandle;
     try {
@@ -110,6 +119,7 @@ export class Engine {
       if (e instanceof EngineError) throw e;
       throw new EngineError('tokenizer', (e as Error).message);
     }
+    opts.onPhase?.('creating session');
     const encoder = await Encoder.create(folder, { threads: this.opts.threads });
     const analysis = encoder.plan.attentions ? await AnalysisSession.create(folder.config.layers, this.opts.threads) : null;
     const c = folder.config;
@@ -171,6 +181,7 @@ export class Engine {
     throwIfAborted(opts.signal);
     this.refuseBlank(text);
     const maxTokens = this.maxTokens(m, opts.maxTokens);
+    opts.onPhase?.('tokenise');
     const tTok = now();
     const enc = encodeText(m.tokenizer, text, { maxTokens });
     this.checkVocab(m, enc.ids);
@@ -179,12 +190,14 @@ export class Engine {
 
     const wantAttn = opts.attentions !== false;
     const T = enc.ids.length;
+    opts.onPhase?.('run');
     const tRun = now();
     const out = await m.encoder.run({ ids: enc.ids, batch: 1, seq: T, attentionMask: enc.attentionMask, tokenTypeIds: enc.tokenTypeIds },
       { hiddenStates: 'all', attentions: wantAttn, pooler: true });
     const runMs = now() - tRun;
     throwIfAborted(opts.signal);
 
+    opts.onPhase?.('analyse');
     const tAn = now();
     const L = m.summary.layers;
     const hidden = stackRows(out.hiddenStates);
@@ -252,6 +265,7 @@ export class Engine {
     const flush = async function* (this: Engine): AsyncGenerator<EmbeddedText> {
       const encs = chunk.map((t) => encodeText(m.tokenizer, t, { maxTokens }));
       for (const e of encs) this.checkVocab(m, e.ids);
+      const base = index;
       const order = encs.map((_, i) => i).sort((a, b) => encs[a].ids.length - encs[b].ids.length);
       const results: EmbeddedText[] = new Array(encs.length);
       for (let s = 0; s < order.length;) {
@@ -285,13 +299,15 @@ export class Engine {
             if (p === 'pooler') { if (out.pooler) vectors.pooler = out.pooler.data.slice(b * m.summary.hidden, (b + 1) * m.summary.hidden); continue; }
             vectors[p] = pooled[p].data;
           }
-          results[ri] = { index: 0, tokens: enc.ids.length, truncated: enc.truncation.truncated, blank: isBlank(chunk[ri]), layerIds, vectors };
+          results[ri] = { index: base + ri, tokens: enc.ids.length, truncated: enc.truncation.truncated, blank: isBlank(chunk[ri]), layerIds, vectors };
         });
         done += B;
+        opts.onBatch?.(rowsIdx.map((ri) => results[ri]));
         opts.onProgress?.(done);
         s = e;
       }
-      for (const r of results) { r.index = index++; yield r; }
+      index += results.length;
+      for (const r of results) yield r;
       chunk = [];
     };
     for await (const t of texts as AsyncIterable<string>) {

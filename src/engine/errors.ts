@@ -11,6 +11,7 @@ export type EngineErrorCode =
   | 'vocab-mismatch'
   | 'empty-text'
   | 'cancelled'
+  | 'run-expired'
   | 'internal';
 
 export class EngineError extends Error {
