@@ -17,16 +17,20 @@ describe('EngineClient over the worker thread', () => {
   before(async () => { model = await ensureFixtureModel('bert-tiny-stock'); });
   after(() => client.dispose());
 
-  test('inspect returns typed arrays (transferred, not JSON lists)', async () => {
-    const r = await client.inspect({ ref: model, text: 'hello world' });
-    assert.ok(r.hidden.data instanceof Float32Array);
-    assert.ok(r.attentions?.data instanceof Float32Array);
-    assert.equal(r.hidden.data.length, r.hidden.dims.reduce((a, b) => a * b, 1));
+  test('inspect returns typed arrays (transferred, not JSON lists) and leaves the heavy tensors in the worker', async () => {
+    const r = await client.run('inspect', { ref: model, text: 'hello world' });
+    assert.ok(r.vectors.cls?.data instanceof Float32Array);
+    assert.equal(r.vectors.cls.data.length, r.vectors.cls.dims.reduce((a, b) => a * b, 1));
+    assert.ok(r.analysis?.rolloutClsRow.data instanceof Float32Array);
+    assert.ok(r.similarity.clsToken.data instanceof Float32Array);
+    for (const k of ['hidden', 'attentions']) assert.ok(!(k in r), `${k} stays in the worker`);
+    assert.ok(!('rollout' in r.analysis), 'the full rollout stays in the worker');
+    assert.match(r.runId, /^w\d+-\d+$/);
   });
 
   test('latest wins: a newer request in the same lane cancels the older one', async () => {
-    const first = client.inspect({ ref: model, text: 'first text '.repeat(5) }, 'lane');
-    const second = client.inspect({ ref: model, text: 'second text' }, 'lane');
+    const first = client.run('inspect', { ref: model, text: 'first text '.repeat(5) }, { lane: 'lane' });
+    const second = client.run('inspect', { ref: model, text: 'second text' }, { lane: 'lane' });
     await assert.rejects(first, (e) => e instanceof CancelledError);
     const r = await second;
     assert.equal(r.text, 'second text');
@@ -35,13 +39,13 @@ describe('EngineClient over the worker thread', () => {
   test('a cancellation token cancels', async () => {
     let fire: () => void = () => {};
     const token = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => { fire = l; return { dispose() {} }; } };
-    const p = client.inspect({ ref: model, text: 'to be cancelled' }, undefined, token);
+    const p = client.run('inspect', { ref: model, text: 'to be cancelled' }, { token });
     fire();
     await assert.rejects(p, (e) => e instanceof CancelledError);
   });
 
   test('engine errors keep their code and next step across the boundary', async () => {
-    await assert.rejects(client.inspect({ ref: model, text: '   ' }), (e) => e instanceof EngineError && e.code === 'empty-text');
+    await assert.rejects(client.run('inspect', { ref: model, text: '   ' }), (e) => e instanceof EngineError && e.code === 'empty-text');
     await assert.rejects(client.load('/nonexistent/model'), (e) => e instanceof EngineError && e.code === 'model-not-found' && /Select Model/.test(e.message));
   });
 
@@ -49,10 +53,10 @@ describe('EngineClient over the worker thread', () => {
     const c = new EngineClient({ threads: 1 }, workerFile);
     await c.load(model);
     const w = (c as unknown as { worker: { terminate(): Promise<number> } }).worker;
-    const pending = c.inspect({ ref: model, text: 'pending while the worker dies' });
+    const pending = c.run('inspect', { ref: model, text: 'pending while the worker dies' });
     await w.terminate();
     await assert.rejects(pending, (e) => e instanceof EngineError);
-    const r = await c.inspect({ ref: model, text: 'after restart' });
+    const r = await c.run('inspect', { ref: model, text: 'after restart' });
     assert.equal(r.text, 'after restart');
     await c.dispose();
   });

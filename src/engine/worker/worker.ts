@@ -1,62 +1,76 @@
 // Entry of the engine's worker thread: inference never runs on the extension host's event loop.
-// One request runs at a time (the CPU is the bottleneck); a cancel aborts a queued request at once
-// and a running one at its next stage boundary.
-import { parentPort, workerData } from 'node:worker_threads';
+// Jobs run one at a time (the CPU is the bottleneck), each by its handler in ./jobs. Every job ends with exactly one
+// terminal message; a cancel drops a queued job at once and aborts a running one (its handler stops at the next
+// stage boundary), which then ends with a 'cancelled' error.
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { Engine, type EngineOptions } from '../engine';
-import { CancelledError, toErrorInfo } from '../errors';
-import { transferables, type WorkerRequest, type WorkerResponse, type WorkerResult } from './protocol';
+import { CancelledError, EngineError, toErrorInfo } from '../errors';
+import { handlers, isJobKind } from './jobs';
+import type { JobContext } from './jobs/context';
+import { RunStore } from './runs';
+import { transferables, type ClientMessage, type JobKind, type StartMessage, type WorkerMessage } from './protocol';
 
 if (!parentPort) throw new Error('worker.js must run in a worker thread');
 const port = parentPort;
 const engine = new Engine((workerData ?? {}) as EngineOptions);
-const queue: WorkerRequest[] = [];
-const controllers = new Map<number, AbortController>();
-let busy = false;
+const runs = new RunStore(`w${threadId}`);
+const queue: StartMessage[] = [];
+let running: { id: number; ctl: AbortController } | null = null;
 
-function reply(msg: WorkerResponse): void {
-  port.postMessage(msg, msg.ok ? transferables(msg.result) : []);
+function post(msg: WorkerMessage): void {
+  const kept = runs.buffers();
+  const transfer = msg.type === 'result' || msg.type === 'partial' ? transferables(msg.value).filter((b) => !kept.has(b)) : [];
+  try {
+    port.postMessage(msg, transfer);
+  } catch {
+    port.postMessage(msg); // a buffer that cannot be transferred (e.g. Node's Buffer pool) is copied instead
+  }
 }
 
-async function execute(req: WorkerRequest, signal: AbortSignal): Promise<WorkerResult> {
-  switch (req.op) {
-    case 'load': return (await engine.load(req.ref, { onnxFile: req.onnxFile })).summary;
-    case 'inspect': return engine.inspect(req.ref, req.text, { maxTokens: req.maxTokens, attentions: req.attentions, onnxFile: req.onnxFile, signal });
-    case 'cancel': return null;
-  }
+function fail(id: number, e: unknown): void {
+  post({ type: 'error', id, error: toErrorInfo(e) });
+}
+
+async function execute(job: StartMessage, signal: AbortSignal): Promise<unknown> {
+  const live = () => !signal.aborted; // nothing but the terminal message leaves a cancelled job
+  const ctx: JobContext<JobKind> = {
+    signal, engine, runs,
+    progress: (progress) => { if (live()) post({ type: 'progress', id: job.id, progress }); },
+    partial: (value) => { if (live()) post({ type: 'partial', id: job.id, value }); },
+  };
+  const handler = handlers[job.kind] as (args: unknown, ctx: JobContext<JobKind>) => Promise<unknown>;
+  return handler(job.args, ctx);
 }
 
 async function pump(): Promise<void> {
-  if (busy) return;
-  busy = true;
-  try {
-    for (let req = queue.shift(); req; req = queue.shift()) {
-      const ctl = new AbortController();
-      controllers.set(req.id, ctl);
-      try {
-        const result = await execute(req, ctl.signal);
-        if (ctl.signal.aborted) throw new CancelledError();
-        reply({ id: req.id, ok: true, result });
-      } catch (e) {
-        reply({ id: req.id, ok: false, error: toErrorInfo(e) });
-      } finally {
-        controllers.delete(req.id);
-      }
+  if (running) return;
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    const ctl = new AbortController();
+    running = { id: job.id, ctl };
+    try {
+      const value = await execute(job, ctl.signal);
+      if (ctl.signal.aborted) throw new CancelledError();
+      post({ type: 'result', id: job.id, value });
+    } catch (e) {
+      fail(job.id, ctl.signal.aborted ? new CancelledError() : e);
+    } finally {
+      running = null;
     }
-  } finally {
-    busy = false;
   }
 }
 
-port.on('message', (req: WorkerRequest) => {
-  if (req.op === 'cancel') {
-    const i = queue.findIndex((q) => q.id === req.target);
-    if (i >= 0) {
-      const [dropped] = queue.splice(i, 1);
-      reply({ id: dropped.id, ok: false, error: toErrorInfo(new CancelledError()) });
-    }
-    controllers.get(req.target)?.abort();
+port.on('message', (msg: ClientMessage) => {
+  if (msg.type === 'cancel') {
+    const i = queue.findIndex((q) => q.id === msg.target);
+    if (i >= 0) fail(queue.splice(i, 1)[0].id, new CancelledError());
+    else if (running?.id === msg.target) running.ctl.abort();
     return;
   }
-  queue.push(req);
+  if (!isJobKind(msg.kind)) {
+    fail(msg.id, new EngineError('internal', `The engine worker has no job "${String(msg.kind)}"; it runs ${Object.keys(handlers).join(', ')}.`,
+      'Rebuild the extension so that dist/worker.js matches the code that starts jobs.'));
+    return;
+  }
+  queue.push(msg);
   void pump();
 });

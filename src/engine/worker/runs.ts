@@ -1,0 +1,38 @@
+// The heavy tensors of the last few inspections, kept in the worker so that the host can ask for one matrix at a time.
+import { EngineError } from '../errors';
+import type { RunTensors } from '../compute/matrix';
+
+export class RunStore {
+  private readonly runs = new Map<string, RunTensors>();
+  private next = 1;
+
+  /** `prefix` makes ids unique across workers (a restarted worker must not answer for its predecessor's runs). */
+  constructor(private readonly prefix: string, readonly keep = 2) {}
+
+  /** Keep a run (the oldest beyond `keep` is dropped) and return its id. */
+  add(run: RunTensors): string {
+    const id = `${this.prefix}-${this.next++}`;
+    this.runs.set(id, run);
+    while (this.runs.size > this.keep) this.runs.delete(this.runs.keys().next().value!);
+    return id;
+  }
+
+  /** The run's tensors, or an error naming the cause when this worker no longer holds it. */
+  get(id: string): RunTensors {
+    const run = this.runs.get(id);
+    if (!run) {
+      throw new EngineError('run-expired', `The engine no longer holds run ${id}: it keeps the tensors of the last ${this.keep} inspections only, and a restarted engine keeps none.`,
+        'Inspect the selection again.');
+    }
+    return run;
+  }
+
+  /** Buffers the kept runs own: never transferred out of the worker (that would detach them here). */
+  buffers(): Set<ArrayBuffer> {
+    const out = new Set<ArrayBuffer>();
+    for (const r of this.runs.values()) {
+      for (const t of [r.hidden, r.attentions, r.rollout]) if (t && t.data.buffer instanceof ArrayBuffer) out.add(t.data.buffer);
+    }
+    return out;
+  }
+}
