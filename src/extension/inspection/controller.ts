@@ -1,5 +1,5 @@
 // The one place that runs inspections for the UI: selection → engine worker → store (→ webviews), decorations,
-// status bar. Owns the last full Inspection so that webviews can ask for large matrices one layer at a time.
+// status bar. The engine worker keeps the last runs' large tensors; webviews ask for their matrices one layer at a time.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -7,11 +7,13 @@ import { readSettings, resolveModelSetting } from '../config';
 import { TokenDecorations } from '../decorations';
 import { EngineClient } from '../../engine/worker/client';
 import { EngineError } from '../../engine/errors';
+import type { InspectResult } from '../../engine/worker/protocol';
 import { toCsv, toNpy } from '../../engine/io/export';
 import type { Inspection, PoolingName } from '../../shared/types';
 import type { MatrixRequest, SelectionInfo, ViewOptions } from '../../shared/protocol';
 import type { LensStore } from '../store';
-import { compareView, matrixFor, toInspectionView, tokenMeasure, type MatrixPayload, type Pin } from './viewModel';
+import { progressReporter, type ProgressSink } from './progress';
+import { compareView, toInspectionView, tokenMeasure, type MatrixPayload, type Pin } from './viewModel';
 
 export interface RunOptions {
   /** 'command' shows a cancellable notification; 'follow' runs quietly in the status bar, latest wins. */
@@ -22,7 +24,7 @@ export class LensController implements vscode.Disposable {
   private engine: EngineClient;
   private engineThreads: number;
   /** The last finished inspection, with the selection it was made from (decorations map its offsets there). */
-  private last: { inspection: Inspection; runId: number; selection: SelectionInfo } | null = null;
+  private last: { inspection: InspectResult; runId: number; selection: SelectionInfo } | null = null;
   private runId = 0;
   /** Counts runs started, so that a cancelled run knows whether a newer one owns the status. */
   private started = 0;
@@ -88,11 +90,12 @@ export class LensController implements vscode.Disposable {
     const started = ++this.started;
     this.store.update({ status: 'running', progress: `Inspecting ${selection.text.length} characters of ${selection.document}…`, message: null });
     const args = { ref: modelRef, text: selection.text, maxTokens: s.maxTokens || undefined, onnxFile: s.onnxFile || undefined };
-    const run = async (token?: vscode.CancellationToken) => this.engine.inspect(args, 'inspect', token);
+    // the notification's Cancel button (command) or a newer selection (lane) cancels the job
+    const run = (sink: ProgressSink, token?: vscode.CancellationToken) => this.engine.run('inspect', args, { lane: 'inspect', token, onProgress: progressReporter(sink) });
     try {
       const inspection = opts.mode === 'command'
-        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: inspecting selection', cancellable: true }, (_p, token) => run(token))
-        : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CLS Lens' }, () => run());
+        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: inspecting selection', cancellable: true }, (p, token) => run(p, token))
+        : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CLS Lens' }, (p) => run(p));
       const runId = ++this.runId;
       this.last = { inspection, runId, selection };
       const view = toInspectionView(inspection, runId);
@@ -121,7 +124,7 @@ export class LensController implements vscode.Disposable {
     }
   }
 
-  private clampOptions(o: ViewOptions, ins: Inspection): ViewOptions {
+  private clampOptions(o: ViewOptions, ins: Pick<Inspection, 'layerIds' | 'model' | 'vectors'>): ViewOptions {
     const R = ins.layerIds.length;
     const layer = o.layer < 0 || o.layer >= R ? R - 1 : o.layer;
     const head = o.head >= ins.model.heads ? -1 : o.head;
@@ -155,9 +158,18 @@ export class LensController implements vscode.Disposable {
     return this.last?.inspection.text ?? null;
   }
 
-  matrix(req: MatrixRequest): MatrixPayload | null {
-    if (!this.last || this.last.runId !== req.runId) return null;
-    return matrixFor(this.last.inspection, req);
+  /** One layer of a large matrix of the shown run, computed in the engine worker; null when it cannot be had. Never throws. */
+  async matrix(req: MatrixRequest): Promise<MatrixPayload | null> {
+    const last = this.last;
+    if (!last || last.runId !== req.runId) return null;
+    try {
+      return await this.engine.run('matrix', { runId: last.inspection.runId, kind: req.kind, layer: req.layer });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log.warn(`matrix ${req.kind} layer ${req.layer} failed: ${msg}`);
+      if (e instanceof EngineError && e.code === 'run-expired' && this.last === last) this.store.update({ message: msg });
+      return null;
+    }
   }
 
   clear(): void {

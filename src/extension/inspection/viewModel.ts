@@ -1,12 +1,14 @@
 // From engine results to what the webviews draw. Pure functions (no `vscode`), unit-tested in plain Node.
-import { tokenCosineMatrix, cosine } from '../../engine/compute/similarity';
+import { cosine } from '../../engine/compute/similarity';
+import { rolloutClsRows, runMatrix, type MatrixPayload } from '../../engine/compute/matrix';
+import type { InspectResult } from '../../engine/worker/protocol';
 import type { FloatTensor, Inspection, PoolingName } from '../../shared/types';
 import type { CompareView, InspectionView, MatrixRequest, PinnedView } from '../../shared/protocol';
 
 const POOLING_ORDER: PoolingName[] = ['cls', 'mean', 'max', 'pooler', 'meanWithSpecials', 'meanSqrtLen', 'lastToken'];
 
 /** [R, P, P] cosine between poolings per layer. The pooler exists only after the last layer: NaN elsewhere. */
-export function poolingCosines(ins: Inspection): { names: PoolingName[]; cos: FloatTensor } {
+export function poolingCosines(ins: Pick<Inspection, 'layerIds' | 'vectors'>): { names: PoolingName[]; cos: FloatTensor } {
   const names = POOLING_ORDER.filter((p) => ins.vectors[p]);
   const R = ins.layerIds.length, P = names.length;
   const out = new Float32Array(R * P * P).fill(NaN);
@@ -25,68 +27,27 @@ export function poolingCosines(ins: Inspection): { names: PoolingName[]; cos: Fl
   return { names, cos: { data: out, dims: [R, P, P] } };
 }
 
-/** [L, T]: row 0 ([CLS] as query) of the rollout up to each layer. */
-export function rolloutClsRows(rollout: FloatTensor): FloatTensor {
-  const [L, T] = rollout.dims as [number, number, number];
-  const out = new Float32Array(L * T);
-  for (let l = 0; l < L; l++) out.set(rollout.data.subarray(l * T * T, l * T * T + T), l * T);
-  return { data: out, dims: [L, T] };
-}
-
-export function toInspectionView(ins: Inspection, runId: number): InspectionView {
+/** The view of an inspection: the full one (engine in-process) or the worker's result without the heavy tensors. */
+export function toInspectionView(ins: Inspection | InspectResult, runId: number): InspectionView {
   const { names, cos } = poolingCosines(ins);
   const a = ins.analysis;
+  const rolloutClsRow = !a ? null : 'rolloutClsRow' in a ? a.rolloutClsRow : rolloutClsRows(a.rollout);
   return {
     runId, model: ins.model, text: ins.text, tokens: ins.tokens, truncation: ins.truncation, layerIds: ins.layerIds,
     vectors: ins.vectors, norms: ins.norms, poolingCos: cos, poolingNames: names,
     clsMean: ins.similarity.clsMean, clsToken: ins.similarity.clsToken,
-    attention: a ? { clsRow: a.clsRow, rolloutClsRow: rolloutClsRows(a.rollout), toCls: a.toCls, toSep: a.toSep, toPunct: a.toPunct, toSelf: a.toSelf, entropy: a.entropy } : null,
+    attention: a && rolloutClsRow ? { clsRow: a.clsRow, rolloutClsRow, toCls: a.toCls, toSep: a.toSep, toPunct: a.toPunct, toSelf: a.toSelf, entropy: a.entropy } : null,
     timings: ins.timings,
   };
 }
 
-export interface MatrixPayload {
-  data: Float32Array | Uint8Array;
-  scale: number;
-  dims: number[];
-}
-
-/** Quantise probabilities in [0, max] to bytes: value ≈ byte / 255 * scale. 4× fewer bytes than float32. */
-export function quantise(src: Float32Array): { data: Uint8Array; scale: number } {
-  let max = 0;
-  for (let i = 0; i < src.length; i++) if (src[i] > max) max = src[i];
-  const scale = max > 0 ? max : 1;
-  const k = 255 / scale;
-  const data = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) data[i] = Math.round(src[i] * k);
-  return { data, scale };
-}
-
 /** One layer of a large matrix, on request; null when the request does not fit the inspection. */
 export function matrixFor(ins: Inspection, req: MatrixRequest): MatrixPayload | null {
-  switch (req.kind) {
-    case 'attention': {
-      if (!ins.attentions) return null;
-      const [L, Hd, T] = ins.attentions.dims as [number, number, number, number];
-      if (req.layer >= L) return null;
-      const per = Hd * T * T;
-      return { ...quantise(ins.attentions.data.subarray(req.layer * per, (req.layer + 1) * per)), dims: [Hd, T, T] };
-    }
-    case 'rollout': {
-      if (!ins.analysis) return null;
-      const [L, T] = ins.analysis.rollout.dims as [number, number, number];
-      if (req.layer >= L) return null;
-      return { data: ins.analysis.rollout.data.slice(req.layer * T * T, (req.layer + 1) * T * T), scale: 1, dims: [T, T] };
-    }
-    case 'tokenCosine': {
-      if (req.layer >= ins.layerIds.length) return null;
-      const m = tokenCosineMatrix(ins.hidden, req.layer);
-      return { data: m.data, scale: 1, dims: m.dims };
-    }
-  }
+  return runMatrix({ hidden: ins.hidden, layerIds: ins.layerIds, attentions: ins.attentions, rollout: ins.analysis?.rollout ?? null }, req);
 }
 
 export { tokenMeasure } from '../../shared/measures';
+export { quantise, rolloutClsRows, type MatrixPayload } from '../../engine/compute/matrix';
 
 export interface Pin {
   label: string;

@@ -48,8 +48,10 @@ export class WebviewSurface implements vscode.Disposable {
         void vscode.commands.executeCommand(m.command);
         break;
       case 'requestMatrix': {
-        const payload = this.controller.matrix(m.request);
-        if (payload) this.post({ type: 'matrix', version: PROTOCOL_VERSION, request: m.request, ...payload });
+        const request = m.request;
+        void this.controller.matrix(request).then((payload) => {
+          if (payload) this.post({ type: 'matrix', version: PROTOCOL_VERSION, request, ...payload });
+        });
         break;
       }
       case 'setOptions': {
