@@ -32,8 +32,8 @@ export interface JobOptions<K extends JobKind> {
   lane?: string;
   token?: CancelToken;
   onProgress?: (p: JobProgress) => void;
-  /** Partial values in the order the worker sent them, all before the job's result. */
-  onPartial?: (value: JobPartial<K>) => void;
+  /** Partial values in the order the worker sent them, all before the job's result (only for kinds that stream). */
+  onPartial?: [JobPartial<K>] extends [never] ? never : (value: JobPartial<K>) => void;
 }
 
 interface Pending {

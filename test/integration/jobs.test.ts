@@ -1,0 +1,241 @@
+// Worker jobs: progress before the result, streamed partials, cancel, exactly one terminal message per job,
+// unknown kinds, crash recovery, and matrices computed in the worker from the runs it keeps.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { after, before, describe, test } from 'node:test';
+import { ensureFixtureModel } from '../../scripts/gen-model';
+import { Engine, type EmbeddedText } from '../../src/engine/engine';
+import { CancelledError, EngineError } from '../../src/engine/errors';
+import { CancelSource, EngineClient } from '../../src/engine/worker/client';
+import type { ClientMessage, JobKind, JobProgress, WorkerMessage } from '../../src/engine/worker/protocol';
+import { matrixFor } from '../../src/extension/inspection/viewModel';
+import type { MatrixKind } from '../../src/shared/protocol';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const workerFile = path.join(root, 'dist', 'worker.js');
+const TEXT = 'The capital of France, Paris, is on the Seine.';
+/** Enough one- and two-row batches that a cancel sent on the first partial lands long before the last batch. */
+const manyTexts = (n: number) => Array.from({ length: n }, (_, i) => `text number ${i} ${'with some words '.repeat(1 + (i % 7))}`);
+
+/** Settles on the next macrotask: tells whether a promise had already settled without waiting on the worker. */
+function settledNow(p: Promise<unknown>): Promise<'resolved' | 'rejected' | 'pending'> {
+  return Promise.race([p.then(() => 'resolved' as const, () => 'rejected' as const), new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
+}
+
+async function expectEngineError(p: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
+  await assert.rejects(p, (e) => {
+    assert.ok(e instanceof EngineError, `expected EngineError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe('jobs through EngineClient', () => {
+  let model: string;
+  const client = new EngineClient({ threads: 1 }, workerFile);
+  const engine = new Engine({ threads: 1 });
+  before(async () => { model = await ensureFixtureModel('bert-tiny-stock'); });
+  after(async () => { await client.dispose(); await engine.dispose(); });
+
+  test('progress events arrive in stage order, all before the result', async () => {
+    const fresh = new EngineClient({ threads: 1 }, workerFile);
+    try {
+      const events: string[] = [];
+      const summary = await fresh.run('load', { ref: model }, { onProgress: (p) => events.push(p.phase) }).then((s) => { events.push('result'); return s; });
+      assert.deepEqual(events, ['resolving', 'reading model', 'creating session', 'result']);
+      assert.equal(summary.layers, 2);
+      const steps: JobProgress[] = [];
+      events.length = 0;
+      const r = await fresh.run('inspect', { ref: model, text: TEXT }, { onProgress: (p) => { steps.push(p); events.push(p.phase); } }).then((x) => { events.push('result'); return x; });
+      assert.deepEqual(events, ['tokenise', 'run', 'analyse', 'result'], 'a loaded model reports only the inspection stages');
+      assert.deepEqual(steps.map((p) => [p.done, p.total]), [[0, 3], [1, 3], [2, 3]]);
+      assert.ok(steps.every((p) => typeof p.message === 'string' && p.message.length > 0));
+      assert.equal(r.text, TEXT);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  test('embed streams every text exactly once in partials, with progress, and the result follows them', async () => {
+    const texts = manyTexts(23);
+    const seen: number[] = [];
+    const got = new Map<number, EmbeddedText>();
+    const done: number[] = [];
+    let resultArrived = false, partialAfterResult = false;
+    const r = await client.run('embed', { ref: model, texts, poolings: ['cls', 'mean'], layers: 'all', maxBatch: 4 }, {
+      onPartial: (v) => {
+        if (resultArrived) partialAfterResult = true;
+        for (const it of v.items) { seen.push(it.index); got.set(it.index, it); }
+      },
+      onProgress: (p) => { if (p.phase === 'embed') done.push(p.done!); },
+    }).then((x) => { resultArrived = true; return x; });
+    assert.equal(partialAfterResult, false);
+    assert.deepEqual([...seen].sort((a, b) => a - b), texts.map((_, i) => i), 'each index once');
+    assert.ok(seen.length > 4, 'more than one batch streamed');
+    assert.deepEqual(r, { count: texts.length, truncated: 0 });
+    assert.equal(done[0], 0);
+    assert.equal(done[done.length - 1], texts.length);
+    for (let i = 1; i < done.length; i++) assert.ok(done[i] > done[i - 1], `progress increases: ${done.join(',')}`);
+    // the streamed vectors are the in-process engine's
+    const ref: EmbeddedText[] = [];
+    for await (const e of engine.embed(model, texts, { poolings: ['cls', 'mean'], layers: 'all', maxBatch: 4 })) ref.push(e);
+    for (const e of ref) {
+      const w = got.get(e.index)!;
+      assert.ok(w.vectors.cls instanceof Float32Array);
+      assert.deepEqual(w.layerIds, e.layerIds);
+      for (const k of ['cls', 'mean'] as const) {
+        const a = w.vectors[k]!, b = e.vectors[k]!;
+        assert.equal(a.length, b.length);
+        for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${k} of text ${e.index}`);
+      }
+    }
+  });
+
+  test('cancelling an embed halfway rejects at once, nothing more is delivered, and the next job works', async () => {
+    const texts = manyTexts(400);
+    const src = new CancelSource();
+    let partials = 0, afterCancel = 0;
+    let cancelled: () => void = () => {};
+    const cancelSent = new Promise<void>((r) => { cancelled = r; });
+    const p = client.run('embed', { ref: model, texts, maxBatch: 2 }, {
+      token: src.token,
+      onPartial: () => {
+        partials++;
+        if (src.token.isCancellationRequested) { afterCancel++; return; }
+        src.cancel();
+        cancelled();
+      },
+    });
+    p.catch(() => undefined);
+    await cancelSent;
+    assert.equal(await settledNow(p), 'rejected', 'rejected without waiting for the worker');
+    await assert.rejects(p, (e) => e instanceof CancelledError);
+    assert.equal(partials, 1);
+    const r = await client.run('inspect', { ref: model, text: 'after the cancel' });
+    assert.equal(r.text, 'after the cancel');
+    assert.equal(afterCancel, 0, 'no partial after the cancel');
+  });
+
+  test('an unknown job kind fails with an error naming the kinds there are', async () => {
+    await expectEngineError(client.run('nope' as JobKind, { ref: model } as never), 'internal', /no job "nope".*load, inspect, embed, matrix/);
+    const r = await client.run('inspect', { ref: model, text: 'still fine' });
+    assert.equal(r.text, 'still fine');
+  });
+
+  test('a worker crash fails every pending job; the next job starts a fresh worker', async () => {
+    const c = new EngineClient({ threads: 1 }, workerFile);
+    await c.load(model);
+    const w = (c as unknown as { worker: Worker }).worker;
+    const running = c.run('embed', { ref: model, texts: manyTexts(400), maxBatch: 1 });
+    const queued = c.run('inspect', { ref: model, text: 'queued' });
+    await w.terminate();
+    for (const p of [running, queued]) await assert.rejects(p, (e) => e instanceof EngineError && !(e instanceof CancelledError) && /stopped|failed/.test(e.message));
+    const r = await c.run('inspect', { ref: model, text: 'after the crash' });
+    assert.equal(r.text, 'after the crash');
+    await c.dispose();
+  });
+
+  test('matrix: equal to matrixFor on the full inspection, for every kind and layer; null past the last layer', async () => {
+    const r = await client.run('inspect', { ref: model, text: TEXT });
+    const full = await engine.inspect(model, TEXT);
+    const layers: Record<MatrixKind, number> = { attention: full.model.layers, rollout: full.model.layers, tokenCosine: full.layerIds.length };
+    for (const kind of Object.keys(layers) as MatrixKind[]) {
+      for (let layer = 0; layer < layers[kind]; layer++) {
+        const got = await client.run('matrix', { runId: r.runId, kind, layer });
+        const want = matrixFor(full, { kind, layer, runId: 1 });
+        assert.ok(got && want, `${kind} ${layer}`);
+        assert.deepEqual(got.dims, want.dims);
+        assert.ok(Math.abs(got.scale - want.scale) <= 1e-6);
+        assert.equal(got.data.constructor, want.data.constructor);
+        assert.equal(got.data.length, want.data.length);
+        for (let i = 0; i < got.data.length; i++) assert.ok(Math.abs(got.data[i] - want.data[i]) <= 1e-6, `${kind} ${layer} [${i}]: ${got.data[i]} vs ${want.data[i]}`);
+      }
+      assert.equal(await client.run('matrix', { runId: r.runId, kind, layer: layers[kind] }), null);
+    }
+    // asking twice gives the same answer: the kept tensors were not transferred away with the first
+    const again = await client.run('matrix', { runId: r.runId, kind: 'tokenCosine', layer: 1 });
+    assert.deepEqual(again, matrixFor(full, { kind: 'tokenCosine', layer: 1, runId: 1 }));
+  });
+
+  test('matrix for a run the worker no longer holds fails with a clear error', async () => {
+    const a = await client.run('inspect', { ref: model, text: 'first' });
+    const b = await client.run('inspect', { ref: model, text: 'second' });
+    const c = await client.run('inspect', { ref: model, text: 'third' });
+    assert.equal(new Set([a.runId, b.runId, c.runId]).size, 3);
+    await expectEngineError(client.run('matrix', { runId: a.runId, kind: 'rollout', layer: 0 }), 'run-expired', /no longer holds run .*last 2 inspections.*Inspect the selection again/);
+    for (const id of [b.runId, c.runId]) assert.ok(await client.run('matrix', { runId: id, kind: 'rollout', layer: 0 }));
+  });
+
+  test('job arguments and results are typed by kind', () => {
+    // compile-time checks: `npm run typecheck` fails if these lines stop being errors
+    // @ts-expect-error inspect needs a text
+    void (() => client.run('inspect', { ref: model }));
+    // @ts-expect-error a matrix run id is the worker's string id
+    void (() => client.run('matrix', { runId: 1, kind: 'rollout', layer: 0 }));
+    // @ts-expect-error load streams no partial values
+    void (() => client.run('load', { ref: model }, { onPartial: (v: { items: unknown[] }) => v }));
+    const typed: () => Promise<string> = () => client.run('inspect', { ref: model, text: 'x' }).then((r) => r.runId);
+    assert.equal(typeof typed, 'function');
+  });
+});
+
+describe('jobs on a raw worker (the wire protocol)', () => {
+  let model: string;
+  before(async () => { model = await ensureFixtureModel('bert-tiny-stock'); });
+
+  test('exactly one terminal message per job, on success, error, unknown kind, and cancel (running and queued)', { timeout: 120_000 }, async () => {
+    const w = new Worker(workerFile, { workerData: { threads: 1 } });
+    const log: WorkerMessage[] = [];
+    const send = (m: ClientMessage) => w.postMessage(m);
+    const N = 400;
+    let cancelSent = false, partialsAfterCancelSent = 0, embedded = 0;
+    const finished = new Promise<void>((resolve, reject) => {
+      w.on('error', reject);
+      w.on('message', (m: WorkerMessage) => {
+        log.push(m);
+        if (m.id === 4 && m.type === 'partial') {
+          embedded += (m.value as { items: unknown[] }).items.length;
+          if (cancelSent) partialsAfterCancelSent++;
+          else {
+            // job 4 runs, job 5 waits behind it: cancel both
+            send({ type: 'cancel', target: 4 });
+            send({ type: 'cancel', target: 5 });
+            cancelSent = true;
+          }
+        }
+        if (m.id === 4 && (m.type === 'result' || m.type === 'error')) {
+          send({ type: 'start', id: 6, kind: 'matrix', args: { runId: 'w0-1', kind: 'rollout', layer: 0 } });
+          send({ type: 'start', id: 7, kind: 'load', args: { ref: model } });
+        }
+        // a sentinel after the last job: whatever the worker sent for jobs 1..7 arrives before its answer
+        if (m.id === 7 && (m.type === 'result' || m.type === 'error')) send({ type: 'start', id: 8, kind: 'matrix', args: { runId: 'w0-1', kind: 'rollout', layer: 0 } });
+        if (m.id === 8 && (m.type === 'result' || m.type === 'error')) resolve();
+      });
+    });
+    send({ type: 'start', id: 1, kind: 'inspect', args: { ref: model, text: TEXT } });
+    send({ type: 'start', id: 2, kind: 'inspect', args: { ref: model, text: '  ' } });
+    send({ type: 'start', id: 3, kind: 'bogus' as JobKind, args: { ref: model } } as ClientMessage);
+    send({ type: 'start', id: 4, kind: 'embed', args: { ref: model, texts: manyTexts(N), maxBatch: 2 } });
+    send({ type: 'start', id: 5, kind: 'inspect', args: { ref: model, text: 'queued behind the embed' } });
+    await finished;
+    await w.terminate();
+
+    const terminals = new Map<number, WorkerMessage[]>();
+    for (const m of log) if (m.type === 'result' || m.type === 'error') terminals.set(m.id, [...(terminals.get(m.id) ?? []), m]);
+    for (let id = 1; id <= 7; id++) assert.equal(terminals.get(id)?.length, 1, `job ${id}: ${JSON.stringify(terminals.get(id)?.map((m) => m.type))}`);
+    for (const m of log) {
+      const last = log.indexOf(terminals.get(m.id)![0]);
+      assert.ok(log.indexOf(m) <= last, `job ${m.id}: a ${m.type} after its terminal message`);
+    }
+    const code = (id: number) => { const t = terminals.get(id)![0]; return t.type === 'error' ? t.error.code : 'result'; };
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map(code), ['result', 'empty-text', 'internal', 'cancelled', 'cancelled', 'run-expired', 'result']);
+    assert.ok(embedded < N / 2, `the embed stopped early (${embedded} of ${N} texts sent, ${partialsAfterCancelSent} partials in flight when the cancel was sent)`);
+    assert.ok(!log.some((m) => m.id === 5 && m.type !== 'error'), 'the queued job never ran');
+    // the worker answered the queued job's cancel as it read it, right after the running job's: from then on the
+    // running job sends nothing but its terminal message
+    const after5 = log.slice(log.indexOf(terminals.get(5)![0]) + 1).filter((m) => m.id === 4);
+    assert.deepEqual(after5.map((m) => m.type), ['error'], 'no progress or partial once the cancel was read');
+  });
+});
