@@ -22,7 +22,7 @@ import {
   writeTokenizerFiles,
   type TokenizerFiles,
 } from '../../scripts/lib/tokenizers';
-import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from '../../src/engine/tokenizer/tokens';
+import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from '../../src/engine/tokenizer';
 import type { Token } from '../../src/shared/types';
 
 // ---------------------------------------------------------------------------------------------------------------
