@@ -9,7 +9,7 @@ import { ensureFixtureModel } from '../../scripts/gen-model';
 import { Engine } from '../../src/engine/engine';
 import { EngineError } from '../../src/engine/errors';
 import { layerNormOutputs, attentionSoftmaxOutputs } from '../../src/engine/onnx/rewrite';
-import { decodeModel, encodeModel, TensorType } from '../../src/engine/onnx/proto';
+import { decodeModel, encodeModel, TensorType } from '../../src/engine/onnx';
 import type { Inspection } from '../../src/shared/types';
 import { referenceForward } from '../reference/bert';
 
