@@ -54,6 +54,9 @@ export function cutLongPiece(lib: LibTokenizer, lp: LongPieces, text: string): n
   return cuts;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Model stage: the tokens of one aligned piece, each with the original range of the characters it covers
+
 export interface RawToken { str: string; start: number; end: number; id: number; special: boolean }
 
 export interface ModelCtx { h: TokenizerHandle; out: RawToken[] }
