@@ -8,7 +8,7 @@ import { readModelFolder, usableMaxTokens, type ModelFolder } from './models/mod
 import { resolveModelRef } from './models/modelRef';
 import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './compute/pooling';
 import { clsTokenCosine, rowwise } from './compute/similarity';
-import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer/tokens';
+import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer';
 import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../shared/types';
 
 export interface EngineOptions {
