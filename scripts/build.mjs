@@ -11,7 +11,7 @@ const rel = (p) => path.join(root, p);
 
 const nodeCommon = {
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production,
-  minify: production, external: ['vscode', 'onnxruntime-node', 'playwright-core'], logLevel: 'warning',
+  minify: production, external: ['vscode', 'onnxruntime-node', 'playwright-core', 'tokenizers'], logLevel: 'warning',
   // keep `require.resolve`-free: the worker is found next to the bundle that starts it
 };
 

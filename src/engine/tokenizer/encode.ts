@@ -56,7 +56,7 @@ function checkMax(h: TokenizerHandle, maxTokens: number, minContent: number): vo
 
 /** Content tokens of `text` (reliable offsets) or, when the staged pipeline is not trusted, the library's tokens without ranges. */
 function tokensOf(h: TokenizerHandle, text: string): RawToken[] {
-  if (isBlank(text)) return [];
+  if (!text.length) return [];
   if (h.offsetsReliable) {
     try {
       return contentTokens(h, text);

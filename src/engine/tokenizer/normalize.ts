@@ -1,6 +1,7 @@
 // Normalisation with alignment: each normalizer step's output mapped back to the original text, piece by piece.
 import { PrependNormalizer, ReplaceNormalizer, SequenceNormalizer, StripNormalizer } from '@huggingface/tokenizers';
 import { aSlice, compose, type Aligned } from './aligned';
+import { correctedNormalizer } from './corrected';
 import type { LibNormalizer } from './types';
 
 const MARK_RE = /^\p{M}$/u;
@@ -243,6 +244,9 @@ export function normalizeStep(prev: Aligned, norm: LibNormalizer, diag: { coarse
     for (const sub of (norm as unknown as { normalizers: (LibNormalizer | null)[] }).normalizers) if (sub) a = normalizeStep(a, sub, diag);
     return a;
   }
+  // a step the library gets wrong runs with Hugging Face's (Rust) semantics instead (see corrected.ts)
+  const fixed = correctedNormalizer(norm);
+  if (fixed) return genericStep(prev, fixed);
   const src = prev.text;
   if (norm instanceof StripNormalizer) {
     const out = norm.normalize(src);

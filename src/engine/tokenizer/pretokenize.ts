@@ -1,6 +1,7 @@
 // Pre-tokenisation with alignment: the library's pre-tokenizers split an aligned string into aligned pieces.
 import { ByteLevelPreTokenizer, MetaspacePreTokenizer, ReplacePreTokenizer, SequencePreTokenizer } from '@huggingface/tokenizers';
 import { aEnd, aPos, aSlice, aStart, coarse, utf8Length, type Aligned } from './aligned';
+import { correctedPreTokenizer } from './corrected';
 import { replaceStep } from './normalize';
 import type { LibPreTokenizer } from './types';
 
@@ -16,7 +17,8 @@ export function preTokenize(pt: LibPreTokenizer, piece: Aligned, opts: { section
     for (const p of cur) out.push(p);
     return;
   }
-  const strs = pt.pre_tokenize_text(piece.text, opts);
+  const fixed = correctedPreTokenizer(pt);
+  const strs = fixed ? fixed(piece.text) : pt.pre_tokenize_text(piece.text, opts);
   if (pt instanceof MetaspacePreTokenizer) {
     const rep = pt.str_rep;
     const t = piece.text;
