@@ -29,6 +29,11 @@ function variant(make: () => TokenizerFiles, edit: (json: Record<string, unknown
   };
 }
 
+/** TemplateProcessing's `special_tokens` (Hugging Face's tokenizers require every template special listed there). */
+function templateSpecials(ids: Record<string, number>): Record<string, { id: string; ids: number[]; tokens: string[] }> {
+  return Object.fromEntries(Object.entries(ids).map(([t, id]) => [t, { id: t, ids: [id], tokens: [t] }]));
+}
+
 /** A small sentencepiece-style BPE with byte fallback (Llama-like): Metaspace, `<0xXX>` byte tokens, fused `<unk>`. */
 function byteFallbackBpeFiles(): TokenizerFiles {
   const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
@@ -45,7 +50,7 @@ function byteFallbackBpeFiles(): TokenizerFiles {
     added_tokens: [0, 1, 2].map((id) => ({ id, content: ['<unk>', '<s>', '</s>'][id], single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
     normalizer: null,
     pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: true },
-    post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }], pair: [], special_tokens: {} },
+    post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }], pair: [], special_tokens: templateSpecials({ '<s>': 1, '</s>': 2 }) },
     decoder: null,
     model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges },
   };
@@ -77,7 +82,8 @@ const VARIANTS: Record<string, () => TokenizerFiles> = {
         { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
       ],
     };
-    j.post_processor = { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }], pair: [], special_tokens: {} };
+    const ids = Object.fromEntries((j.added_tokens as { content: string; id: number }[]).map((t) => [t.content, t.id]));
+    j.post_processor = { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }], pair: [], special_tokens: templateSpecials({ '<s>': ids['<s>'], '</s>': ids['</s>'] }) };
   }),
   // older XLM-R / T5 layout: Precompiled-style normalizer, WhitespaceSplit then Metaspace (spaces eaten, ▁ prepended to each word)
   uniWhitespace: variant(() => unigramTokenizerFiles(), (j) => {

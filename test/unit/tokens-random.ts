@@ -54,3 +54,23 @@ export function randomText(r: () => number): string {
   }
   return s;
 }
+
+/** Pieces for the reference comparison: characters outside the BMP next to words, marks, controls, odd whitespace. */
+const REF_PIECES = [
+  'quick', "it's", 'Hello', 'the', ' ', ' ', ' ', '  ', '\t', '\n', '\r\n', 'é', 'e\u0301', '\u0301', '字', '𪜀', '𠀀', '𝐀', '😀',
+  '👍🏽', '\u200d', '\u00ad', '\u0000', 'Ⅻ', 'ﬁ', 'İ', 'ß', '.', ',', '!', '-', "'", '"', '(', '한국', '\ufffd', '\u2028',
+  '٣', '\ud800', '\udc00', '\u0085', '\ufeff', '\u00a0', '\u3000', '\u1680', 'ΣΑΣ', '𐍈', '𝟘', '\u{e0041}', '\u{f0000}', '\u{2b820}', '\u{2ceb0}', '\u{31350}',
+];
+
+/** A random string for the reference comparison: mostly REF_PIECES, some FRAGMENTS, some random characters. */
+export function referenceText(r: () => number): string {
+  const n = 1 + Math.floor(r() * 12);
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const x = r();
+    if (x < 0.6) s += REF_PIECES[Math.floor(r() * REF_PIECES.length)];
+    else if (x < 0.9) { const keys = Object.keys(FRAGMENTS); const list = FRAGMENTS[keys[Math.floor(r() * keys.length)]]; s += list[Math.floor(r() * list.length)]; }
+    else s += randomChar(r);
+  }
+  return s;
+}

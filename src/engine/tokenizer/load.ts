@@ -207,10 +207,11 @@ export function loadTokenizer(folder: string): TokenizerHandle {
   }
 
   // Probe: the staged pipeline must give exactly the library's ids. Where a stage runs with Hugging Face's (Rust)
-  // semantics because the library's differs (corrected.ts), only the ASCII probes are compared: on other text the
-  // library is the one that is wrong.
+  // semantics because the library's differs (corrected.ts), the library is not the reference (its ids are wrong even
+  // on ASCII: the Punctuation pre-tokenizer groups "</"): the probes then only have to run (the unit tests compare
+  // those stages with Hugging Face's own tokenizers).
   const corrected = hasCorrectedStage(internals.lib.normalizer, internals.lib.pre_tokenizer);
-  const allProbes = [
+  const probes = [
     "Hello, World! It's 2024: \"quotes\" (and) 3.14 $5 #tag @user.  leading  and   multiple spaces\t\ttabs\nnew\r\nlines ",
     "Hello, World! It's 2024: naïve café, ÉCOLE, Ångström — \"quotes\" (and) 3.14 $5 #tag @user.",
     '北京大学 東京 한국어 ไทย العربية Ελληνικά ΟΔΟΣ İstanbul ﬁ ① ㎏ ｆｕｌｌ',
@@ -218,10 +219,10 @@ export function loadTokenizer(folder: string): TokenizerHandle {
     '  leading  and   multiple spaces\t\ttabs\nnew\r\nlines ▁meta ',
     [clsToken, sepToken, maskToken, unkToken, padToken].filter((x): x is string => x !== null).map((t) => `a ${t}b`).join(' ') + ' [CLS] <s> </s> <mask>',
   ];
-  const probes = corrected ? allProbes.filter((p) => /^[\x00-\x7f]*$/.test(p)) : allProbes;
   try {
     for (const p of probes) {
       const mine = contentTokens(handle, p).map((t) => t.id);
+      if (corrected) continue;
       const theirs = tokenizer.encode(p, { add_special_tokens: false }).ids;
       if (mine.length !== theirs.length || mine.some((id, i) => id !== theirs[i])) {
         throw new Error(`ids differ on probe ${JSON.stringify(p)}`);

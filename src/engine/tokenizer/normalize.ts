@@ -249,9 +249,12 @@ export function normalizeStep(prev: Aligned, norm: LibNormalizer, diag: { coarse
   if (fixed) return genericStep(prev, fixed);
   const src = prev.text;
   if (norm instanceof StripNormalizer) {
-    const out = norm.normalize(src);
-    const lead = norm.config.strip_left ? src.length - src.trimStart().length : 0;
-    if (src.startsWith(out, lead)) return aSlice(prev, lead, lead + out.length);
+    // Rust strips Unicode White_Space (JS trim also strips U+FEFF, a format character)
+    let a = 0;
+    let b = src.length;
+    if (norm.config.strip_left) while (a < b && isWhitespaceCode(src.charCodeAt(a))) a++;
+    if (norm.config.strip_right) while (b > a && isWhitespaceCode(src.charCodeAt(b - 1))) b--;
+    return aSlice(prev, a, b);
   } else if (norm instanceof PrependNormalizer) {
     const out = norm.normalize(src);
     const pre = String(norm.config.prepend ?? '');

@@ -7,6 +7,10 @@ import type { LibAddedToken, LibBpe, LibSplitter, TokenizerHandle } from './type
 
 interface Span { text: string; start: number; end: number }
 
+// lstrip / rstrip strip Unicode White_Space as Hugging Face's do (JS trim also strips U+FEFF and keeps U+0085)
+const LEADING_WHITE = /^\p{White_Space}+/u;
+const TRAILING_WHITE = /\p{White_Space}+$/u;
+
 /** DictionarySplitter output with positions, then lstrip/rstrip of neighbours of matched added tokens. */
 function splitAdded(splitter: LibSplitter, text: string, base: number, map: Map<string, LibAddedToken>): Span[] {
   const parts = splitter.split(text);
@@ -18,13 +22,13 @@ function splitAdded(splitter: LibSplitter, text: string, base: number, map: Map<
     if (!added) continue;
     if (added.lstrip && i > 0) {
       const s = spans[i - 1];
-      const t = s.text.trimEnd();
+      const t = s.text.replace(TRAILING_WHITE, '');
       s.end -= s.text.length - t.length;
       s.text = t;
     }
     if (added.rstrip && i < spans.length - 1) {
       const s = spans[i + 1];
-      const t = s.text.trimStart();
+      const t = s.text.replace(LEADING_WHITE, '');
       s.start += s.text.length - t.length;
       s.text = t;
     }
@@ -84,6 +88,9 @@ export function contentTokens(h: TokenizerHandle, text: string): RawToken[] {
       if (lib.model.fuse_unk) fuseUnknown(out, from, lib.model);
     }
   }
+  // Whitespace never shares a range with other characters: a "▁" or "Ġ" made from a space of the text starts the
+  // token's surface, but the range starts at the word (Hugging Face's includes the space when offsets are not trimmed).
+  trimWhitespace(out, text);
   // Ranges never go back: a token made from characters that one original character expanded into (NFKC "ﷺ" is
   // four words) may otherwise start a prepended "▁" before the end of its predecessor.
   for (let i = 1; i < out.length; i++) {
@@ -114,4 +121,21 @@ export function postProcessFull(h: TokenizerHandle, markers: number[]): { tokens
   if (!pp) return { tokens: markers, types: null };
   const r = pp.post_process(markers, null, true);
   return { tokens: r.tokens, types: Array.isArray(r.token_type_ids) ? r.token_type_ids : null };
+}
+
+const WHITE_SPACE_RE = /^\p{White_Space}$/u;
+const isWhiteUnit = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c >= 0x80 && WHITE_SPACE_RE.test(String.fromCharCode(c)));
+
+/** Leading and trailing whitespace out of every range that also holds something else (added tokens keep theirs). */
+function trimWhitespace(out: RawToken[], text: string): void {
+  for (const t of out) {
+    if (t.id >= 0 || t.end <= t.start) continue;
+    let a = t.start;
+    let b = t.end;
+    while (a < b && isWhiteUnit(text.charCodeAt(a))) a++;
+    if (a === b) continue; // whitespace only: a token that stands for it
+    while (b > a && isWhiteUnit(text.charCodeAt(b - 1))) b--;
+    t.start = a;
+    t.end = b;
+  }
 }
