@@ -11,15 +11,61 @@
 //  - WhitespaceSplit: Rust splits on White_Space, not JS `\s`.
 //  - Punctuation: Rust isolates each punctuation character (behaviour "Isolated"); the library groups runs of them.
 //  - Digits: Rust's digits are Unicode numerics (`char::is_numeric`: Nd, Nl, No); the library's `\d` is ASCII.
+//  - Character classes (control, punctuation, marks): Hugging Face's Unicode tables are older than the JS engine's
+//    (U+061D ARABIC END OF TEXT MARK is punctuation to JS, not to HF): unicode-tables.ts holds HF's classes,
+//    generated from the `tokenizers` binding by scripts/gen-unicode-tables.ts.
 import {
-  BertNormalizer, BertPreTokenizer, DigitsPreTokenizer, LowercaseNormalizer, PunctuationPreTokenizer, WhitespacePreTokenizer,
-  WhitespaceSplitPreTokenizer,
+  BertNormalizer, BertPreTokenizer, DigitsPreTokenizer, LowercaseNormalizer, PunctuationPreTokenizer, StripAccentsNormalizer,
+  WhitespacePreTokenizer, WhitespaceSplitPreTokenizer,
 } from '@huggingface/tokenizers';
 import type { LibNormalizer, LibPreTokenizer } from './types';
+import { HF_COMBINING_MARK, HF_CONTROL, HF_NONSPACING_MARK, HF_PUNCTUATION } from './unicode-tables';
 
-const CONTROL_RE = /^[\p{Cc}\p{Cf}\p{Co}\p{Cs}]$/u;
 const WHITE_RE = /^\p{White_Space}$/u;
-const MN_RE = /\p{Mn}/gu;
+
+/** A code point set from a table of hex ranges: sorted [start, end] pairs, looked up by binary search. */
+class CodePointSet {
+  private readonly r: Int32Array;
+  constructor(table: string) {
+    const xs: number[] = [];
+    for (const part of table.split(' ')) {
+      if (!part) continue;
+      const [a, b] = part.split('-');
+      xs.push(parseInt(a, 16), parseInt(b ?? a, 16));
+    }
+    this.r = Int32Array.from(xs);
+  }
+  has(cp: number): boolean {
+    const r = this.r;
+    let lo = 0;
+    let hi = r.length / 2 - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (cp < r[2 * mid]) hi = mid - 1;
+      else if (cp > r[2 * mid + 1]) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+}
+
+const CONTROL = new CodePointSet(HF_CONTROL);
+const PUNCTUATION = new CodePointSet(HF_PUNCTUATION);
+const NONSPACING_MARK = new CodePointSet(HF_NONSPACING_MARK);
+const COMBINING_MARK = new CodePointSet(HF_COMBINING_MARK);
+
+/** Removes the code points of `set` (only non-ASCII ones can be in these sets). */
+function dropCodePoints(s: string, set: CodePointSet): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < s.length;) {
+    const cp = s.codePointAt(i)!;
+    const n = cp > 0xffff ? 2 : 1;
+    if (cp >= 0x80 && set.has(cp)) { out += s.slice(last, i); last = i + n; }
+    i += n;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
 
 /** Rust's `is_chinese_char` (tokenizers/src/normalizers/bert.rs ranges), on a code point. */
 export function isChineseChar(cp: number): boolean {
@@ -54,7 +100,7 @@ export function bertNormalize(text: string, cfg: BertNormConfig): string {
           out += cp === 9 || cp === 10 || cp === 13 ? ' ' : ch;
           continue;
         }
-        if (cp === 0xfffd || CONTROL_RE.test(ch) || (ch.length === 1 && cp >= 0xd800 && cp <= 0xdfff)) continue;
+        if (cp === 0xfffd || CONTROL.has(cp) || (cp >= 0xd800 && cp <= 0xdfff)) continue;
         if (WHITE_RE.test(ch)) { out += ' '; continue; }
       }
       out += cfg.handle_chinese_chars && isChineseChar(cp) ? ` ${ch} ` : ch;
@@ -62,7 +108,7 @@ export function bertNormalize(text: string, cfg: BertNormConfig): string {
     s = out;
   }
   const strip = cfg.strip_accents ?? cfg.lowercase ?? false;
-  if (strip) s = s.normalize('NFD').replace(MN_RE, '');
+  if (strip) s = dropCodePoints(s.normalize('NFD'), NONSPACING_MARK);
   if (cfg.lowercase) s = lowercaseChars(s);
   return s;
 }
@@ -78,9 +124,12 @@ function splitOnWhite(text: string): string[] {
   return out;
 }
 
-/** Rust's BERT punctuation: ASCII punctuation or Unicode P*. */
-const BERT_PUNCT_RE = /^[\p{P}!-/:-@[-`{-~]$/u;
-const isBertPunct = (ch: string): boolean => BERT_PUNCT_RE.test(ch);
+/** Rust's BERT punctuation: ASCII punctuation or Unicode P* (HF's table). */
+const ASCII_PUNCT_RE = /^[!-/:-@[-`{-~]$/;
+const isBertPunct = (ch: string): boolean => {
+  const cp = ch.codePointAt(0)!;
+  return cp < 0x80 ? ASCII_PUNCT_RE.test(ch) : PUNCTUATION.has(cp);
+};
 
 /** Each punctuation character alone, the rest in runs. */
 function isolatePunct(word: string, out: string[]): void {
@@ -115,6 +164,7 @@ export function correctedPreTokenizer(pt: LibPreTokenizer): ((text: string) => s
 export function correctedNormalizer(norm: LibNormalizer): ((text: string) => string) | null {
   if (norm instanceof BertNormalizer) return (t) => bertNormalize(t, norm.config as BertNormConfig);
   if (norm instanceof LowercaseNormalizer) return lowercaseChars;
+  if (norm instanceof StripAccentsNormalizer) return (t) => dropCodePoints(t, COMBINING_MARK);
   return null;
 }
 

@@ -88,9 +88,9 @@ export function contentTokens(h: TokenizerHandle, text: string): RawToken[] {
       if (lib.model.fuse_unk) fuseUnknown(out, from, lib.model);
     }
   }
-  // Whitespace never shares a range with other characters: a "▁" or "Ġ" made from a space of the text starts the
-  // token's surface, but the range starts at the word (Hugging Face's includes the space when offsets are not trimmed).
-  trimWhitespace(out, text);
+  // Whitespace never starts a range with other characters: a "▁" or "Ġ" made from a space of the text starts the
+  // token's text, but its range starts at the word (Hugging Face's includes the space when offsets are not trimmed).
+  trimWhitespace(h, out, text);
   // Ranges never go back: a token made from characters that one original character expanded into (NFKC "ﷺ" is
   // four words) may otherwise start a prepended "▁" before the end of its predecessor.
   for (let i = 1; i < out.length; i++) {
@@ -126,15 +126,42 @@ export function postProcessFull(h: TokenizerHandle, markers: number[]): { tokens
 const WHITE_SPACE_RE = /^\p{White_Space}$/u;
 const isWhiteUnit = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c >= 0x80 && WHITE_SPACE_RE.test(String.fromCharCode(c)));
 
-/** Leading and trailing whitespace out of every range that also holds something else (added tokens keep theirs). */
-function trimWhitespace(out: RawToken[], text: string): void {
+const separatorCache = new WeakMap<TokenizerHandle, Map<number, boolean>>();
+
+/**
+ * Whether the unit at p is whitespace this tokenizer treats as a separator: White_Space that its normalizer keeps
+ * and turns into nothing but spaces or the Metaspace "▁" (not U+0085 that BERT deletes, nor a tab that a
+ * sentencepiece word keeps).
+ */
+function isSeparator(h: TokenizerHandle, text: string, p: number): boolean {
+  const c = text.charCodeAt(p);
+  if (!isWhiteUnit(c)) return false;
+  let cache = separatorCache.get(h);
+  if (!cache) separatorCache.set(h, (cache = new Map()));
+  let r = cache.get(c);
+  if (r === undefined) {
+    const norm = h.internals.lib.normalizer;
+    const n = norm ? norm.normalize(String.fromCharCode(c)) : String.fromCharCode(c);
+    const rep = h.internals.metaspaceRep ?? ' ';
+    r = n.length > 0 && [...n].every((x) => x === ' ' || x === rep || x === '\u2581');
+    cache.set(c, r);
+  }
+  return r;
+}
+
+/**
+ * Separator whitespace at either end of a range that also holds something else is left out (a "▁"/"Ġ" made from
+ * a space of the text, an unknown token fused over one): the range covers the word. Added tokens and
+ * whitespace-only tokens keep theirs.
+ */
+function trimWhitespace(h: TokenizerHandle, out: RawToken[], text: string): void {
   for (const t of out) {
     if (t.id >= 0 || t.end <= t.start) continue;
     let a = t.start;
     let b = t.end;
-    while (a < b && isWhiteUnit(text.charCodeAt(a))) a++;
-    if (a === b) continue; // whitespace only: a token that stands for it
-    while (b > a && isWhiteUnit(text.charCodeAt(b - 1))) b--;
+    while (a < b && isSeparator(h, text, a)) a++;
+    if (a === b) continue;
+    while (b > a && isSeparator(h, text, b - 1)) b--;
     t.start = a;
     t.end = b;
   }
