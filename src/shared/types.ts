@@ -14,7 +14,14 @@ export interface Token {
   id: number;
   /** The vocabulary string of the token (`##ing`, `Ġworld`, `▁the`, `[CLS]`). */
   text: string;
-  /** Character range `[start, end)` in the ORIGINAL text (UTF-16 code units, as JS and VS Code count), or null for tokens the post-processor added. */
+  /**
+   * Character range `[start, end)` in the ORIGINAL text (UTF-16 code units, as JS and VS Code count), or null for
+   * tokens the post-processor added. Hugging Face's `return_offsets_mapping` (which counts code points), except:
+   * characters the normaliser deletes or composes away (combining marks it strips, control and format characters)
+   * belong to the neighbouring token (HF leaves them out); separator whitespace is never at the edge of a range
+   * holding other characters (HF's "▁word" includes the space); a prepended "▁"/"Ġ" has an empty range at the word
+   * start. README (Limits) lists them; test/unit/tokens-reference.ts checks exactly these against HF.
+   */
   start: number | null;
   end: number | null;
   special: boolean;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { encodeText } from '../../src/engine/tokenizer';
+import { hasCorrectedStage } from '../../src/engine/tokenizer/corrected';
 import { fixtureRoot, H, useFixtureRoot, useTokenizerFixtures } from './tokens-fixtures';
 import { checkEncoding } from './tokens-invariants';
 import { randomText, rng } from './tokens-random';
@@ -47,8 +48,12 @@ const JOBS: Record<Job, () => string[]> = {
       try { ids = h.tokenizer.encode(text).ids; } catch (err) { line += `; bare tokenizer.encode fails: ${(err as Error).message}`; }
       const bare = performance.now() - t0;
       if (ids) {
-        assert.equal(ids.length, total + 2);
-        assert.deepEqual(e.ids.slice(0, -1), ids.slice(0, 511));
+        // the library is the reference only where CLS Lens runs its stages as they are (tokens-reference.test.ts
+        // compares 1 MB with Hugging Face's tokenizers)
+        if (!hasCorrectedStage(h.internals.lib.normalizer, h.internals.lib.pre_tokenizer)) {
+          assert.equal(ids.length, total + 2);
+          assert.deepEqual(e.ids.slice(0, -1), ids.slice(0, 511));
+        }
         line += `; bare tokenizer.encode ${bare.toFixed(0)} ms (${Math.round(ids.length / bare * 1000)} tokens/s)`;
       }
       lines.push(line);

@@ -55,9 +55,9 @@ function isUnk(h: TokenizerHandle, t: Token): boolean {
 /** What a stretch of original text becomes after the tokenizer's normalizer, compared without whitespace. */
 function normalizedVisible(h: TokenizerHandle, s: string): string {
   let n = h.tokenizer.normalizer ? h.tokenizer.normalizer.normalize(s) : s;
-  n = new TextDecoder().decode(new TextEncoder().encode(n)); // lone surrogates → U+FFFD, as byte tokens decode
+  n = new TextDecoder('utf-8', { ignoreBOM: true }).decode(new TextEncoder().encode(n)); // lone surrogates → U+FFFD, as byte tokens decode
   if (h.internals.metaspaceRep || h.kind === 'unigram') n = n.replaceAll('\u2581', ' ');
-  return n.replace(/\s/gu, '');
+  return n.replace(/\p{White_Space}/gu, '');
 }
 
 function surfaceVisible(h: TokenizerHandle, text: string, toks: Token[]): string {
@@ -69,7 +69,7 @@ function surfaceVisible(h: TokenizerHandle, text: string, toks: Token[]): string
     else if (h.byteLevel) for (const ch of t.text) bytes.push(BYTE_DECODER.get(ch)!);
     else bytes.push(...utf8.encode(surfaceOf(h, text, t)));
   }
-  return new TextDecoder().decode(Uint8Array.from(bytes)).replace(/\s/gu, '');
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Uint8Array.from(bytes)).replace(/\p{White_Space}/gu, '');
 }
 
 const sigmaFold = (s: string): string => s.replaceAll('ς', 'σ');

@@ -74,8 +74,9 @@ describe('known cases (Hugging Face return_offsets_mapping, worked by hand)', ()
     assert.deepEqual(layout(enc('wpStrip', 'İstanbul')), [['[CLS]'], ['istanbul', 0, 8], ['[SEP]']]);
     // Without strip_accents "i̇stanbul" is not in the vocabulary: one [UNK] for the whole word (0,8).
     assert.deepEqual(layout(enc('wpLowerKeepAccents', 'İstanbul')), [['[CLS]'], ['[UNK]', 0, 8], ['[SEP]']]);
-    // "ΟΔΟΣ" lowercases to "οδος" (final ς, decided by context): ο (0,1) ##δ (1,2) ##ος (2,4), as HF.
-    assert.deepEqual(layout(enc('wpUncased', 'ΟΔΟΣ')), [['[CLS]'], ['ο', 0, 1], ['##δ', 1, 2], ['##ος', 2, 4], ['[SEP]']]);
+    // "ΟΔΟΣ" lowercases character by character to "οδοσ", as HF's Rust library does (JS toLowerCase would apply
+    // the final-sigma rule, "οδος"): ο (0,1) ##δ (1,2) ##ο (2,3) ##σ (3,4).
+    assert.deepEqual(layout(enc('wpUncased', 'ΟΔΟΣ')), [['[CLS]'], ['ο', 0, 1], ['##δ', 1, 2], ['##ο', 2, 3], ['##σ', 3, 4], ['[SEP]']]);
   });
 
   it('WordPiece cased, accents kept', () => {
@@ -126,11 +127,14 @@ describe('known cases (Hugging Face return_offsets_mapping, worked by hand)', ()
 
   it('Unigram / Metaspace: ▁ is a space of the text or prepended', () => {
     // "▁" prepended before "Hello" (no such piece as "▁H") is a token of its own with an empty range at the word
-    // start (HF aligns a prepended char with the first char: (0,1)). "▁wor" covers the space it replaced (5,9).
+    // start (HF aligns a prepended char with the first char: (0,1)). "▁wor" starts at the word (6,9): the space
+    // it replaced is not in its range (HF: (5,9)).
     assert.deepEqual(layout(enc('unigram', 'Hello world')),
-      [['<s>'], ['▁', 0, 0], ['H', 0, 1], ['e', 1, 2], ['ll', 2, 4], ['o', 4, 5], ['▁wor', 5, 9], ['l', 9, 10], ['d', 10, 11], ['</s>']]);
-    // Replace(" {2,}" → " ") merges the two spaces into one ▁ that covers both: ▁b (1,4).
-    assert.deepEqual(layout(enc('unigram', 'a  b')), [['<s>'], ['▁a', 0, 1], ['▁b', 1, 4], ['</s>']]);
+      [['<s>'], ['▁', 0, 0], ['H', 0, 1], ['e', 1, 2], ['ll', 2, 4], ['o', 4, 5], ['▁wor', 6, 9], ['l', 9, 10], ['d', 10, 11], ['</s>']]);
+    // Replace(" {2,}" → " ") merges the two spaces into one ▁; ▁b covers the word only (3,4) (HF: (2,4)).
+    assert.deepEqual(layout(enc('unigram', 'a  b')), [['<s>'], ['▁a', 0, 1], ['▁b', 3, 4], ['</s>']]);
+    // a ▁ that is a token of its own covers the space it stands for
+    assert.deepEqual(layout(enc('unigram', ' ')), [['<s>'], ['▁', 0, 1], ['</s>']]);
     // NFKC turns "ﬁ" into "fi": "▁fi" covers the ligature (0,1), "ne" (1,3).
     assert.deepEqual(layout(enc('unigram', 'ﬁne')), [['<s>'], ['▁fi', 0, 1], ['ne', 1, 3], ['</s>']]);
     // unknown characters are fused into one <unk> spanning them all (0,2)

@@ -89,13 +89,14 @@ describe("bad input: Hugging Face's ids, never a crash or a hang", () => {
     ['U+FFFD', '\ufffd \ufffdword\ufffd'],
     ['10,000 combining marks on one letter', `e${'\u0301'.repeat(10_000)} x`],
     ['NUL bytes', 'a\u0000b \u0000\u0000 c\u0000'],
-    ['a 1 MB word', 'abcdefghij'.repeat(100_000)],
     ['a 100 KB word outside the BMP', '𪜀𝐀'.repeat(25_000)],
     ['only whitespace and controls', ' \t\n\u0085\u00a0\u3000\u200b\ufeff\u0001'],
   ];
+  // a 1 MB word takes each side about a second per layout: one layout per family
+  BAD.push(['a 1 MB word (WordPiece, byte-level BPE, Unigram)', 'abcdefghij'.repeat(100_000)]);
   for (const [what, text] of BAD) {
-    it(`${what}: same ids and ranges as HF on every layout`, async () => {
-      for (const name of NAMES) {
+    it(`${what}: same ids and ranges as HF`, async () => {
+      for (const name of text.length > 50_000 ? ['wpUncased', 'bpe', 'unigram'] : NAMES) {
         const [ref] = await refEncode(name, [text]);
         assert.equal(check(name, text, 1e7, ref), null);
       }

@@ -12,8 +12,11 @@
 //            ──normalized added-token split──▶ subsections ──pre-tokenizer──▶ pieces (char → original range)
 //            ──model──▶ tokens (their chars within the piece → original range) ──post-processor──▶ specials
 //
-// The ids are therefore the library's ids (checked at load time on probe strings and by the unit tests on
-// thousands of random strings), and the text is tokenised once.
+// The ids are therefore the library's ids (checked at load time on probe strings), except where the library differs
+// from Hugging Face's Rust tokenizers: those stages run with the Rust semantics (corrected.ts: BertNormalizer,
+// Lowercase, StripAccents, BERT / Whitespace / WhitespaceSplit / Punctuation / Digits pre-tokenizers, HF's Unicode
+// character classes). The unit tests compare ids and offsets with HF's own `tokenizers` binding on 20,000+ fuzzed
+// strings. The text is tokenised once.
 //
 // Normalizer steps are aligned piecewise: a step's output for the whole text is the ground truth; the input is
 // split into runs of ASCII words, then words, units (a code point with its following combining marks) and code
@@ -30,15 +33,21 @@
 // carry, as in Hugging Face; ranges never cut a surrogate pair. Long pieces (a sentencepiece section, a line of CJK) are cut where no token can cross, so
 // 1 MB of text takes about as long as the bare library (which cannot do a 1 MB Unigram section at all).
 //
-// Offsets follow Hugging Face's `return_offsets_mapping`, with these deliberate differences:
+// Offsets follow Hugging Face's `return_offsets_mapping`, with these deliberate differences (the comparison in
+// test/unit/tokens-reference.ts allows exactly these):
 //  - UTF-16 code units (what VS Code counts) instead of code points;
 //  - specials added by the post-processor have null ranges instead of (0, 0);
-//  - a combining mark that normalisation removes stays in the range of its base character (HF ends before it);
+//  - a combining mark that normalisation removes or composes stays in the range of its base character (HF ends
+//    before it); decomposed Hangul jamo that NFKC composes all belong to the syllable's token (HF: the first jamo);
 //  - a character the normalizer deletes inside a word (a control character) belongs to the preceding character;
+//  - separator whitespace (what the tokenizer turns into nothing or "▁"/"Ġ") is never at the edge of a range that
+//    holds anything else: "▁wor" in "Hello world" is (6,9), HF (5,9);
 //  - a "▁" that Metaspace prepends (not a space of the text) has an empty range at the word start (HF: the first
 //    character's range);
+//  - HF's RoBERTa offset trimming (add_prefix_space) drops the first character of the first token after an added
+//    token ("<mask>2024": "Ġ2024" is HF (7,10) "024"); CLS Lens keeps it;
 //  - an added token with lstrip/rstrip covers its own text, not the whitespace it strips.
-// Empty and blank text (see isBlank) encodes to the specials only.
+// Empty text encodes to the specials only; blank text is tokenised as HF does (the engine refuses it before).
 //
 // Stages, one module each: load.ts (files → TokenizerHandle), normalize.ts, pretokenize.ts, models.ts (WordPiece /
 // BPE / Unigram, long pieces), aligned.ts (the offset alignment every stage carries), pipeline.ts (the stages in
