@@ -1,10 +1,13 @@
 // `npm run bench`: the time of CLS Lens `inspect` (tokenise, run, pool, analyse) against a bare onnxruntime
 // `session.run` in the same process, at 16/128/512 tokens, for a MiniLM-size and a BERT-base-size model with random
-// weights made by the project's generator. Prints medians and ratios; asserts nothing.
+// weights made by the project's generator; and, per model, tokenising 1 MB of English text with offsets against
+// Hugging Face's Rust tokenizers (the `tokenizers` dev dependency) on the same tokenizer.json. Prints medians and
+// ratios; asserts nothing.
 //   node out/scripts/bench.js [--models minilm,bert-base] [--lengths 16,128,512] [--reps 15] [--threads N]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Tokenizer as HfTokenizer } from 'tokenizers';
 import { Engine } from '../../src/engine/engine';
 import { ort } from '../../src/engine/runtime/ort';
 import { prepareGraph } from '../../src/engine/onnx/rewrite';
@@ -33,9 +36,22 @@ async function timeIt(fn: () => Promise<unknown>, n: number): Promise<number> {
   return median(ts);
 }
 
+/** Tokenising 1 MB of English with offsets: CLS Lens (encodeText) against HF's Rust tokenizers (ids and offsets). */
+async function tokenizeRow(preset: string, folder: string, tokenizer: Parameters<typeof encodeText>[0]): Promise<Record<string, string | number>> {
+  const prose = 'The river was grey and slow, and the baker opened the kitchen window at seven. ';
+  const text = prose.repeat(Math.ceil(1_000_000 / prose.length)).slice(0, 1_000_000);
+  const hf = HfTokenizer.fromFile(path.join(folder, 'tokenizer.json'));
+  let tokens = 0;
+  const n = Math.max(3, Math.min(reps, 5));
+  const ours = await timeIt(async () => { tokens = encodeText(tokenizer, text, { maxTokens: 1e7 }).ids.length; }, n);
+  const theirs = await timeIt(async () => { const e = await hf.encode(text); e.getIds(); e.getOffsets(); }, n);
+  return { model: preset, 'tokenize 1 MB': `${tokens} tokens`, 'CLS Lens ms': ours.toFixed(0), 'HF tokenizers (Rust) ms': theirs.toFixed(0), 'CLS Lens/HF': (ours / theirs).toFixed(2) };
+}
+
 async function main(): Promise<void> {
   const O = ort();
   const rows: Record<string, string | number>[] = [];
+  const tokRows: Record<string, string | number>[] = [];
   console.log(`onnxruntime-node ${O.env.versions.node}, node ${process.version}, threads ${threads ?? 'ort default'}, reps ${reps} (median)`);
   for (const preset of values.models!.split(',')) {
     const folder = path.join(cacheDir, `bert-${preset}`);
@@ -47,6 +63,9 @@ async function main(): Promise<void> {
     }
     const engine = new Engine({ threads });
     const m = await engine.load(folder);
+    const tok = await tokenizeRow(preset, folder, m.tokenizer);
+    tokRows.push(tok);
+    console.log(JSON.stringify(tok));
     const raw = fs.readFileSync(m.folder.onnxFile);
     const prepared = prepareGraph(raw, m.summary.layers);
     const sessOpts = { interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, ...(threads ? { intraOpNumThreads: threads } : {}) };
@@ -82,7 +101,8 @@ async function main(): Promise<void> {
     await stock.release(); await same.release(); await engine.dispose();
   }
   console.table(rows);
-  if (values.out) fs.writeFileSync(values.out, JSON.stringify(rows, null, 2));
+  console.table(tokRows);
+  if (values.out) fs.writeFileSync(values.out, JSON.stringify({ inspect: rows, tokenize: tokRows }, null, 2));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
