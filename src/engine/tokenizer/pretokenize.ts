@@ -17,6 +17,17 @@ export function preTokenize(pt: LibPreTokenizer, piece: Aligned, opts: { section
     for (const p of cur) out.push(p);
     return;
   }
+  if (pt instanceof ByteLevelPreTokenizer) {
+    // the library's pre_tokenize_text (prefix space, its regex, UTF-8 bytes as printable characters), computed here
+    // with the alignment: most pieces are printable ASCII, which the byte table maps to itself
+    const t = piece.text;
+    const prefixed = pt.add_prefix_space && !t.startsWith(' ');
+    const t2 = prefixed ? ` ${t}` : t;
+    const shift = prefixed ? 1 : 0;
+    if (pt.use_regex) { for (const m of t2.matchAll(pt.pattern)) byteLevelPiece(pt, piece, m.index - shift, m[0], out); }
+    else byteLevelPiece(pt, piece, -shift, t2, out);
+    return;
+  }
   const fixed = correctedPreTokenizer(pt);
   const strs = fixed ? fixed(piece.text) : pt.pre_tokenize_text(piece.text, opts);
   if (pt instanceof MetaspacePreTokenizer) {
@@ -31,36 +42,6 @@ export function preTokenize(pt: LibPreTokenizer, piece: Aligned, opts: { section
         for (let j = 0; j < t.length; j++) { s[j + prefix] = aStart(piece, j); e[j + prefix] = aEnd(piece, j); }
         out.push({ text: o, s, e, base: 0, endPos: piece.endPos });
       } else out.push(coarse(piece, o, diag));
-    }
-    return;
-  }
-  if (pt instanceof ByteLevelPreTokenizer) {
-    const t = piece.text;
-    const prefixed = pt.add_prefix_space && !t.startsWith(' ');
-    const t2 = prefixed ? ` ${t}` : t;
-    const shift = prefixed ? 1 : 0;
-    const matches: { index: number; str: string }[] = pt.use_regex
-      ? Array.from(t2.matchAll(pt.pattern), (m) => ({ index: m.index, str: m[0] }))
-      : [{ index: 0, str: t2 }];
-    if (matches.length !== strs.length) { for (const o of strs) out.push(coarse(piece, o, diag)); return; }
-    for (let k = 0; k < strs.length; k++) {
-      const o = strs[k];
-      const { index, str } = matches[k];
-      const s = new Int32Array(o.length);
-      const e = new Int32Array(o.length);
-      let b = 0;
-      for (let u = 0; u < str.length && b <= o.length;) {
-        const cp = str.codePointAt(u)!;
-        const cl = cp > 0xffff ? 2 : 1;
-        const p = index + u - shift;
-        let st: number;
-        let en: number;
-        if (p < 0) { st = aPos(piece, 0); en = st; } else { st = aStart(piece, p); en = aEnd(piece, p + cl - 1); }
-        for (let n = utf8Length(cp); n > 0; n--, b++) { if (b < o.length) { s[b] = st; e[b] = en; } }
-        u += cl;
-      }
-      if (b !== o.length) { out.push(coarse(piece, o, diag)); continue; }
-      out.push({ text: o, s, e, base: 0, endPos: e.length ? e[e.length - 1] : aPos(piece, 0) });
     }
     return;
   }
@@ -81,4 +62,42 @@ export function preTokenize(pt: LibPreTokenizer, piece: Aligned, opts: { section
     out.push(aSlice(piece, at, at + o.length));
     cursor = at + o.length;
   }
+}
+
+/** One byte-level pre-token: `str` is piece text from `p0` (-1: a prefix space the pre-tokenizer inserted). */
+function byteLevelPiece(pt: ByteLevelPreTokenizer, piece: Aligned, p0: number, str: string, out: Aligned[]): void {
+  // ASCII: one byte per unit, so the alignment is the piece's own; printable ASCII maps to itself
+  let ascii = p0 >= 0;
+  let printable = true;
+  for (let u = 0; ascii && u < str.length; u++) {
+    const c = str.charCodeAt(u);
+    if (c >= 0x80) ascii = false;
+    else if (c <= 0x20 || c === 0x7f) printable = false;
+  }
+  if (ascii) {
+    const sl = aSlice(piece, p0, p0 + str.length);
+    if (printable) { out.push(sl); return; }
+    let o = '';
+    for (let u = 0; u < str.length; u++) o += pt.byte_encoder[str.charCodeAt(u)];
+    out.push({ ...sl, text: o });
+    return;
+  }
+  const bytes = pt.text_encoder.encode(str);
+  let o = '';
+  for (let k = 0; k < bytes.length; k++) o += pt.byte_encoder[bytes[k]];
+  const s = new Int32Array(o.length);
+  const e = new Int32Array(o.length);
+  let b = 0;
+  for (let u = 0; u < str.length;) {
+    const cp = str.codePointAt(u)!;
+    const cl = cp > 0xffff ? 2 : 1;
+    const p = p0 + u;
+    let st: number;
+    let en: number;
+    if (p < 0) { st = aPos(piece, 0); en = st; } else { st = aStart(piece, p); en = aEnd(piece, p + cl - 1); }
+    // a lone surrogate is 3 bytes (U+FFFD), like every code point of the BMP from U+0800
+    for (let n = cp >= 0xd800 && cp <= 0xdfff ? 3 : utf8Length(cp); n > 0; n--, b++) { if (b < o.length) { s[b] = st; e[b] = en; } }
+    u += cl;
+  }
+  out.push({ text: o, s, e, base: 0, endPos: e.length ? e[e.length - 1] : aPos(piece, Math.max(p0, 0)) });
 }
