@@ -74,7 +74,6 @@ export function isChineseChar(cp: number): boolean {
     || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
 }
 
-const isWhite = (ch: string): boolean => ch === ' ' || (ch > ' ' && ch < '\x7f' ? false : WHITE_RE.test(ch));
 
 /** Rust's per-character lowercase (no final-sigma context rule). */
 export function lowercaseChars(s: string): string {
@@ -113,31 +112,33 @@ export function bertNormalize(text: string, cfg: BertNormConfig): string {
   return s;
 }
 
-/** Pieces of `text` for a predicate on characters: runs where `inner(ch)` holds are kept, the rest is split. */
+const NON_WHITE_RUN = /[^\p{White_Space}]+/gu;
+
+/** The runs of `text` between White_Space characters. */
 function splitOnWhite(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (const ch of text) {
-    if (isWhite(ch)) { if (cur) out.push(cur); cur = ''; } else cur += ch;
-  }
-  if (cur) out.push(cur);
-  return out;
+  return text.match(NON_WHITE_RUN) ?? [];
 }
 
 /** Rust's BERT punctuation: ASCII punctuation or Unicode P* (HF's table). */
 const ASCII_PUNCT_RE = /^[!-/:-@[-`{-~]$/;
-const isBertPunct = (ch: string): boolean => {
-  const cp = ch.codePointAt(0)!;
-  return cp < 0x80 ? ASCII_PUNCT_RE.test(ch) : PUNCTUATION.has(cp);
-};
+
+const PLAIN_WORD = /^[A-Za-z0-9]*$/;
 
 /** Each punctuation character alone, the rest in runs. */
 function isolatePunct(word: string, out: string[]): void {
-  let cur = '';
-  for (const ch of word) {
-    if (isBertPunct(ch)) { if (cur) out.push(cur); cur = ''; out.push(ch); } else cur += ch;
+  if (PLAIN_WORD.test(word)) { if (word) out.push(word); return; }
+  let start = 0;
+  for (let u = 0; u < word.length;) {
+    const cp = word.codePointAt(u)!;
+    const n = cp > 0xffff ? 2 : 1;
+    if (cp < 0x80 ? ASCII_PUNCT_RE.test(word[u]) : PUNCTUATION.has(cp)) {
+      if (u > start) out.push(word.slice(start, u));
+      out.push(word.slice(u, u + n));
+      start = u + n;
+    }
+    u += n;
   }
-  if (cur) out.push(cur);
+  if (start < word.length) out.push(word.slice(start));
 }
 
 const WORD_CLASS = '\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}';

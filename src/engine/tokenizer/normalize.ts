@@ -208,6 +208,12 @@ export function genericStep(prev: Aligned, f: (s: string) => string): Aligned {
   if (out === src) return prev;
   const c: GenCtx = { src, out, f, ts: new Int32Array(out.length), te: new Int32Array(out.length), memo: new Map() };
   alignRange(c, 0, src.length, 0, out.length, 0);
+  // one output unit per input unit (ASCII lowercasing): the input's alignment serves as it is (no arrays to build)
+  if (out.length === src.length) {
+    let same = true;
+    for (let j = 0; same && j < out.length; j++) same = c.ts[j] === j && c.te[j] === j + 1;
+    if (same) return { ...prev, text: out };
+  }
   return compose(prev, out, c.ts, c.te);
 }
 
