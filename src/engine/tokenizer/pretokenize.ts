@@ -36,6 +36,8 @@ export function preTokenize(pt: LibPreTokenizer, piece: Aligned, opts: { section
     for (const o of strs) {
       const prefix = o.length - t.length;
       if (rep.length === 1 && (prefix === 0 || prefix === 1) && (prefix === 0 || o[0] === rep) && o.slice(prefix) === t.replaceAll(' ', rep)) {
+        // one output unit per input unit: the piece's alignment serves as it is
+        if (prefix === 0) { out.push({ ...piece, text: o }); continue; }
         const s = new Int32Array(o.length);
         const e = new Int32Array(o.length);
         if (prefix) { const p = aPos(piece, 0); s[0] = p; e[0] = p; }
