@@ -1,13 +1,16 @@
-// Tokenisation: 1 MB of text on every tokenizer kind, with offsets (times printed, not asserted). Each test's body runs
-// in a worker thread of this file, so that its timeout (a hang guard) can stop even a synchronous hang.
+// Tokenisation: 1 MB of text on every tokenizer kind, with offsets (times printed, not asserted), and bad input
+// compared with Hugging Face's tokenizers. Each test's body runs in a worker thread of this file, so that its timeout
+// (a hang guard) can stop even a synchronous hang.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { encodeText } from '../../src/engine/tokenizer';
 import { hasCorrectedStage } from '../../src/engine/tokenizer/corrected';
-import { fixtureRoot, H, useFixtureRoot, useTokenizerFixtures } from './tokens-fixtures';
+import { ALL_NAMES, fixtureRoot, H, useFixtureRoot, useTokenizerFixtures } from './tokens-fixtures';
+import type { EncodedText } from '../../src/engine/tokenizer';
 import { checkEncoding } from './tokens-invariants';
+import { compareWithRef, HF_UNLOADABLE, refEncode, whitespaceAtEdge } from './tokens-reference';
 import { randomText, rng } from './tokens-random';
 
 /**
@@ -16,9 +19,22 @@ import { randomText, rng } from './tokens-random';
  */
 const HANG_GUARD_MS = 120_000;
 
-type Job = 'every-kind' | 'one-section';
+type Job = 'every-kind' | 'one-section' | 'bad-input';
 
-/** The tests' bodies, run synchronously in a worker: assertions throw; the result is the lines to print. */
+/** Bad input: each must give HF's ids and ranges, never a crash or a hang. */
+const BAD: [string, string][] = [
+  ['lone surrogates', '\ud800 a\udc00b \udbff\udfff \ud83d'],
+  ['U+FFFD', '\ufffd \ufffdword\ufffd'],
+  ['10,000 combining marks on one letter', `e${'\u0301'.repeat(10_000)} x`],
+  ['NUL bytes', 'a\u0000b \u0000\u0000 c\u0000'],
+  ['a 100 KB word outside the BMP', '𪜀𝐀'.repeat(25_000)],
+  ['only whitespace and controls', ' \t\n\u0085\u00a0\u3000\u200b\ufeff\u0001'],
+  // a 1 MB word takes each side about a second per layout: one layout per family
+  ['a 1 MB word', 'abcdefghij'.repeat(100_000)],
+];
+const badLayouts = (text: string): string[] => (text.length > 50_000 ? ['wpUncased', 'bpe', 'unigram'] : ALL_NAMES.filter((n) => !HF_UNLOADABLE.has(n)));
+
+/** The tests' bodies, run synchronously in a worker: assertions throw; the result is the lines to print (bad-input: JSON encodings). */
 const JOBS: Record<Job, () => string[]> = {
   'every-kind': () => {
     const lines: string[] = [];
@@ -60,6 +76,7 @@ const JOBS: Record<Job, () => string[]> = {
     }
     return lines;
   },
+  'bad-input': () => BAD.flatMap(([, text], k) => badLayouts(text).map((name) => JSON.stringify({ k, name, e: encodeText(H(name), text, { maxTokens: 1e7 }) }))),
   'one-section': () => {
     const text = 'The river was grey and slow, and the baker opened the kitchen window at seven. Café naïve 北京. '.repeat(10800);
     const t0 = performance.now();
@@ -99,6 +116,18 @@ if (isMainThread) {
   describe('1 MB of text', () => {
     it('tokenises 1 MB with offsets on every kind (times printed, not asserted)', { timeout: HANG_GUARD_MS }, async (t) => {
       for (const line of await inWorker('every-kind', t.signal)) console.log(line);
+    });
+
+    it("bad input (lone surrogates, U+FFFD, 10,000 marks on a letter, NUL, a 1 MB word): HF's ids and ranges, no crash, no hang", { timeout: HANG_GUARD_MS }, async (t) => {
+      const seen = new Set<number>();
+      for (const line of await inWorker('bad-input', t.signal)) {
+        const { k, name, e } = JSON.parse(line) as { k: number; name: string; e: EncodedText };
+        const [what, text] = BAD[k];
+        const [ref] = await refEncode(name, [text]);
+        assert.equal(compareWithRef(name, text, e, ref) ?? whitespaceAtEdge(name, text, e), null, `${what} on ${name}`);
+        seen.add(k);
+      }
+      assert.equal(seen.size, BAD.length);
     });
 
     it('tokenises 1 MB of one section with Unigram (long pieces cut where no token can cross)', { timeout: HANG_GUARD_MS }, async (t) => {
