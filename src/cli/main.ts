@@ -5,7 +5,8 @@ import { Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { tokenVector } from '../engine/compute/pooling';
 import { measure, METRICS } from '../engine/compute/similarity';
-import { POOLINGS, type FloatTensor, type Inspection, type PoolingName } from '../shared/types';
+import { isPoolingName, POOLING_REGISTRY, POOLINGS, type PoolingName } from '../shared/poolings';
+import type { FloatTensor, Inspection } from '../shared/types';
 
 const USAGE = `Usage:
   cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json] [--no-attentions] [--max-tokens N] [--windows STRIDE]
@@ -22,8 +23,11 @@ Options:
   --token I          also print the hidden state of token I at every layer as vectors["token:I"] (inspect; repeatable)
   --digits N         round numbers to N significant digits in JSON (default: full float32 precision)
   --json             print one JSON object (default: a readable summary)
-  --pooling LIST     embed: poolings to print (cls, mean, meanWithSpecials, max, meanSqrtLen, lastToken, pooler)
+  --pooling LIST     embed: poolings to print, comma-separated (default cls,mean)
   --layers WHICH     embed: 'last' (default) or 'all' layers
+
+Poolings:
+${POOLING_REGISTRY.map((p) => `  ${p.name.padEnd(18)} ${p.description}`).join('\n')}
 `;
 
 class UsageError extends Error {}
@@ -152,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'] };
     if (cmd === 'embed') {
       const poolings = v.pooling!.split(',').map((x) => x.trim());
-      const bad = poolings.filter((p) => !(POOLINGS as readonly string[]).includes(p));
+      const bad = poolings.filter((p) => !isPoolingName(p));
       if (bad.length) throw new UsageError(`unknown pooling ${bad.join(', ')}; choose from ${POOLINGS.join(', ')}`);
       if (v.layers !== 'last' && v.layers !== 'all') throw new UsageError('--layers takes last or all');
       const lines = texts.join('\n').split(/\r?\n/).filter((l) => l.length > 0);

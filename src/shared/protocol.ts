@@ -2,6 +2,7 @@
 // Imported by both bundles: no `vscode` import, no Node import. Messages are full snapshots, not deltas;
 // large numeric data travels as typed arrays (VS Code >= 1.57 transfers them as binary). Attention matrices and
 // token×token matrices are too large to snapshot at 512 tokens: the webview asks for one layer at a time.
+import { isPoolingName } from './poolings';
 import type { FloatTensor, ModelSummary, PoolingName, Timings, Token, Truncation } from './types';
 
 export const PROTOCOL_VERSION = 1;
@@ -161,11 +162,10 @@ export function isSelectionInfo(v: unknown): v is SelectionInfo {
 
 const isTensor = (v: unknown): v is FloatTensor => isObject(v) && v.data instanceof Float32Array && Array.isArray(v.dims)
   && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
-const POOLING_SET: ReadonlySet<unknown> = new Set(['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler']);
 
 export function isViewOptions(v: unknown): v is ViewOptions {
   return isObject(v) && Number.isInteger(v.layer) && Number.isInteger(v.head) && (TOKEN_MEASURES as readonly unknown[]).includes(v.measure)
-    && POOLING_SET.has(v.pooling) && typeof v.followSelection === 'boolean' && typeof v.decorations === 'boolean';
+    && isPoolingName(v.pooling) && typeof v.followSelection === 'boolean' && typeof v.decorations === 'boolean';
 }
 
 export function isInspectionView(v: unknown): v is InspectionView {

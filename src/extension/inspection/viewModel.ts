@@ -1,13 +1,13 @@
 // From engine results to what the webviews draw. Pure functions (no `vscode`), unit-tested in plain Node.
 import { tokenCosineMatrix, cosine } from '../../engine/compute/similarity';
+import { POOLING_COMPARE_ORDER } from '../../shared/poolings';
 import type { FloatTensor, Inspection, PoolingName } from '../../shared/types';
 import type { CompareView, InspectionView, MatrixRequest, PinnedView } from '../../shared/protocol';
 
-const POOLING_ORDER: PoolingName[] = ['cls', 'mean', 'max', 'pooler', 'meanWithSpecials', 'meanSqrtLen', 'lastToken'];
 
 /** [R, P, P] cosine between poolings per layer. The pooler exists only after the last layer: NaN elsewhere. */
 export function poolingCosines(ins: Inspection): { names: PoolingName[]; cos: FloatTensor } {
-  const names = POOLING_ORDER.filter((p) => ins.vectors[p]);
+  const names = POOLING_COMPARE_ORDER.filter((p) => ins.vectors[p]);
   const R = ins.layerIds.length, P = names.length;
   const out = new Float32Array(R * P * P).fill(NaN);
   for (let r = 0; r < R; r++) {
@@ -102,7 +102,7 @@ export function compareView(pins: Pin[]): CompareView {
   const layerIds = pins[0].layerIds;
   const N = pins.length;
   const matrices: CompareView['matrices'] = {};
-  for (const pool of POOLING_ORDER) {
+  for (const pool of POOLING_COMPARE_ORDER) {
     if (!pins.every((p) => p.vectors[pool] && p.vectors[pool]!.dims[0] === pins[0].vectors[pool]!.dims[0])) continue;
     const R = pins[0].vectors[pool]!.dims[0], H = pins[0].vectors[pool]!.dims[1];
     const out = new Float32Array(R * N * N);
