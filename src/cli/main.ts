@@ -2,35 +2,26 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine';
-import { EngineError } from '../engine/errors';
+import { EngineError, phraseError } from '../engine/errors';
+import { CLI_FIXES, USAGE } from './usage';
 import { tokenVector } from '../engine/compute/pooling';
 import { measure, METRICS } from '../engine/compute/similarity';
-import { isPoolingName, POOLING_REGISTRY, POOLINGS, type PoolingName } from '../shared/poolings';
+import { isPoolingName, POOLINGS, type PoolingName } from '../shared/poolings';
 import type { FloatTensor, Inspection } from '../shared/types';
 
-const USAGE = `Usage:
-  cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json] [--no-attentions] [--max-tokens N] [--windows STRIDE]
-  cls-lens compare --model DIR --text A --text B [--text C …] [--json]
-  cls-lens embed   --model DIR (--file PATH | < stdin) [--pooling cls,mean] [--layers last|all]   one text per line → JSON lines
-
-Options:
-  --model DIR        model folder (config.json, tokenizer.json, onnx/model.onnx or model.onnx); or env CLS_LENS_MODEL
-  --onnx-file F      ONNX file inside the folder (default: onnx/model.onnx, then model.onnx, then quantised variants)
-  --max-tokens N     cap on tokens including [CLS]/[SEP] (default: the model's maximum)
-  --threads N        onnxruntime intra-op threads (default: onnxruntime's choice)
-  --no-attentions    skip attentions, their analysis and rollout (faster, smaller output)
-  --windows STRIDE   also pool a long text over sliding windows sharing STRIDE tokens (inspect)
-  --token I          also print the hidden state of token I at every layer as vectors["token:I"] (inspect; repeatable)
-  --digits N         round numbers to N significant digits in JSON (default: full float32 precision)
-  --json             print one JSON object (default: a readable summary)
-  --pooling LIST     embed: poolings to print, comma-separated (default cls,mean)
-  --layers WHICH     embed: 'last' (default) or 'all' layers
-
-Poolings:
-${POOLING_REGISTRY.map((p) => `  ${p.name.padEnd(18)} ${p.description}`).join('\n')}
-`;
-
 class UsageError extends Error {}
+
+/**
+ * Output piped into a reader that stops early (`| head -c 200`) closes the pipe: stop quietly with status 0, as
+ * Unix tools do, instead of dying on an unhandled EPIPE. Other write errors are reported.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`cls-lens: cannot write the output: ${e.message}\n`);
+    process.exit(1);
+  });
+}
 
 function readStdin(): string {
   try { return fs.readFileSync(0, 'utf8'); } catch { return ''; }
@@ -196,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`cls-lens: ${e.message}\n\n${USAGE}`); return 2; }
-    process.stderr.write(`cls-lens: ${e instanceof EngineError ? e.message : (e as Error).stack}\n`);
+    process.stderr.write(`cls-lens: ${e instanceof EngineError ? phraseError(e, CLI_FIXES) : (e as Error).stack}\n`);
     return 1;
   } finally {
     await engine.dispose();
@@ -204,5 +195,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

@@ -24,6 +24,9 @@ export interface ModelFolder {
   poolingMode: string | null;
 }
 
+/** What a model folder holds, for errors that ask for another one. */
+export const MODEL_FOLDER_HINT = 'A model folder holds config.json, tokenizer.json and an ONNX file.';
+
 /** ONNX files looked for, in order of preference. transformers.js layout first, then optimum's. */
 export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx', 'onnx/model_int8.onnx', 'onnx/model_uint8.onnx', 'onnx/model_q4.onnx'];
 
@@ -79,7 +82,7 @@ export function usableMaxTokens(config: ModelConfig, tokenizerMax: number | null
 export function findOnnxFile(folder: string, preferred?: string): string {
   if (preferred) {
     const p = path.resolve(folder, preferred);
-    if (!fs.existsSync(p)) throw new EngineError('model-files', `The ONNX file ${preferred} does not exist in ${folder}.`, 'Check the clsLens.onnxFile setting.');
+    if (!fs.existsSync(p)) throw new EngineError('model-files', `The ONNX file ${preferred} does not exist in ${folder}.`, undefined, 'onnxFile');
     return p;
   }
   for (const c of ONNX_CANDIDATES) {
@@ -96,9 +99,9 @@ export function readModelFolder(folder: string, opts: { onnxFile?: string } = {}
   try {
     st = fs.statSync(abs);
   } catch {
-    throw new EngineError('model-not-found', `The model folder ${abs} does not exist.`, 'Run "CLS Lens: Select Model…" or set clsLens.model to a folder with config.json, tokenizer.json and an ONNX file.');
+    throw new EngineError('model-not-found', `The model folder ${abs} does not exist.`, MODEL_FOLDER_HINT, 'model');
   }
-  if (!st.isDirectory()) throw new EngineError('model-not-found', `${abs} is a file, not a model folder.`, 'Point clsLens.model at the folder that holds config.json.');
+  if (!st.isDirectory()) throw new EngineError('model-not-found', `${abs} is a file, not a model folder.`, 'A model folder is the one that holds config.json.', 'model');
   const config = parseConfig(readJson(path.join(abs, 'config.json'), 'config.json'), path.basename(abs));
   const onnxFile = findOnnxFile(abs, opts.onnxFile);
   let poolingMode: string | null = null;

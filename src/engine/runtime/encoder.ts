@@ -94,7 +94,7 @@ export class Encoder {
       const sessionOptions = sessionOptionsFor(opts.threads);
       session = await O.InferenceSession.create(prepared.bytes, sessionOptions);
     } catch (e) {
-      throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or choose another ONNX file in the folder.');
+      throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or use another ONNX file in the folder.', 'onnxFile');
     }
     const rows = embeddingRows(prepared.model);
     const posOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(folder.config.modelType) ? 2 : 0;

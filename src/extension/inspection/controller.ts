@@ -7,6 +7,7 @@ import { readSettings, resolveModelSetting } from '../config';
 import { TokenDecorations } from '../decorations';
 import { EngineClient } from '../../engine/worker/client';
 import { EngineError } from '../../engine/errors';
+import { errorText } from '../errorText';
 import { toCsv, toNpy } from '../../engine/io/export';
 import type { Inspection, PoolingName } from '../../shared/types';
 import type { MatrixRequest, SelectionInfo, ViewOptions } from '../../shared/protocol';
@@ -108,7 +109,7 @@ export class LensController implements vscode.Disposable {
         if (this.started === started) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message: 'Cancelled.' });
         return;
       }
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorText(e);
       this.log.error(`inspect failed: ${msg}`);
       // the previous result belongs to another selection: drop it rather than show it beside this one
       this.last = null;
