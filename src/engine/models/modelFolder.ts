@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { familyOf } from './families';
 
 /** The architecture numbers the engine needs, whatever the config's key names (BERT vs DistilBERT style). */
 export interface ModelConfig {
@@ -71,10 +72,11 @@ export function parseConfig(raw: Record<string, unknown>, fallbackName: string):
   return { modelType, name, layers, heads, hidden, maxPositions, vocabSize, randomWeights: clsLens?.random_weights === true, raw };
 }
 
-/** RoBERTa-style models reserve padding_idx + 1 positions, so their usable length is max_position_embeddings - 2. */
+/** The longest input the model takes: max_position_embeddings less the family's reserved positions, capped by the tokenizer's maximum. */
 export function usableMaxTokens(config: ModelConfig, tokenizerMax: number | null): number {
   let max = config.maxPositions;
-  if (['roberta', 'xlm-roberta', 'camembert', 'longformer'].includes(config.modelType) && max > 2) max -= 2;
+  const reserved = familyOf(config.modelType).reservedPositions;
+  if (max > reserved) max -= reserved;
   if (tokenizerMax !== null && tokenizerMax > 0 && tokenizerMax < max) max = tokenizerMax;
   return max;
 }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
 import { prepareGraph, type OutputPlan } from '../onnx/rewrite';
+import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
 import type { ModelProto } from '../onnx/proto';
 import type { FloatTensor } from '../../shared/types';
@@ -97,8 +98,7 @@ export class Encoder {
       throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or use another ONNX file in the folder.', 'onnxFile');
     }
     const rows = embeddingRows(prepared.model);
-    const posOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(folder.config.modelType) ? 2 : 0;
-    return new Encoder(session, prepared.plan, rows, posOffset);
+    return new Encoder(session, prepared.plan, rows, familyOf(folder.config.modelType).positionOffset);
   }
 
   async run(b: EncoderBatch, req: RunRequest): Promise<EncoderOutputs> {
