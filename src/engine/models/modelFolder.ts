@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
 import { familyOf } from './families';
+import { readJsonObject, readOptionalJsonObject } from '../io/json';
 
 /** The architecture numbers the engine needs, whatever the config's key names (BERT vs DistilBERT style). */
 export interface ModelConfig {
@@ -30,22 +31,6 @@ export const MODEL_FOLDER_HINT = 'A model folder holds config.json, tokenizer.js
 
 /** ONNX files looked for, in order of preference. transformers.js layout first, then optimum's. */
 export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx', 'onnx/model_int8.onnx', 'onnx/model_uint8.onnx', 'onnx/model_q4.onnx'];
-
-function readJson(file: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new EngineError('model-files', `Cannot read ${what} at ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, 'Check that the model folder is complete.');
-  }
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new EngineError('model-files', `${what} at ${file} is not valid JSON (${(e as Error).message}).`, 'Re-download or regenerate the model folder.');
-  }
-}
 
 function num(raw: Record<string, unknown>, keys: string[]): number | undefined {
   for (const k of keys) {
@@ -104,12 +89,11 @@ export function readModelFolder(folder: string, opts: { onnxFile?: string } = {}
     throw new EngineError('model-not-found', `The model folder ${abs} does not exist.`, MODEL_FOLDER_HINT, 'model');
   }
   if (!st.isDirectory()) throw new EngineError('model-not-found', `${abs} is a file, not a model folder.`, 'A model folder is the one that holds config.json.', 'model');
-  const config = parseConfig(readJson(path.join(abs, 'config.json'), 'config.json'), path.basename(abs));
+  const config = parseConfig(readJsonObject(path.join(abs, 'config.json'), 'config.json', { missing: MODEL_FOLDER_HINT, fix: 'model' }), path.basename(abs));
   const onnxFile = findOnnxFile(abs, opts.onnxFile);
   let poolingMode: string | null = null;
-  const poolingFile = path.join(abs, '1_Pooling', 'config.json');
-  if (fs.existsSync(poolingFile)) {
-    const p = readJson(poolingFile, '1_Pooling/config.json');
+  const p = readOptionalJsonObject(path.join(abs, '1_Pooling', 'config.json'), '1_Pooling/config.json');
+  if (p) {
     const modes: [string, string][] = [['pooling_mode_cls_token', 'cls'], ['pooling_mode_mean_tokens', 'mean'], ['pooling_mode_max_tokens', 'max'],
       ['pooling_mode_mean_sqrt_len_tokens', 'meanSqrtLen'], ['pooling_mode_lasttoken', 'lastToken'], ['pooling_mode_weightedmean_tokens', 'weightedMean']];
     poolingMode = modes.filter(([k]) => p[k] === true).map(([, m]) => m).join('+') || null;
