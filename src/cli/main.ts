@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine';
 import { EngineError, phraseError } from '../engine/errors';
 import { CLI_FIXES, USAGE } from './usage';
 import { tokenVector } from '../engine/compute/pooling';
+import { tensorRows, vectorsCsv, vectorsJson, type Round } from '../engine/io/export';
 import { measure, METRICS } from '../engine/compute/similarity';
 import { isPoolingName, POOLINGS, type PoolingName } from '../shared/poolings';
 import type { FloatTensor, Inspection } from '../shared/types';
@@ -27,12 +28,6 @@ function readStdin(): string {
   try { return fs.readFileSync(0, 'utf8'); } catch { return ''; }
 }
 
-type Round = (v: number) => number;
-const rows = (t: FloatTensor, round: Round): number[][] => {
-  const [R] = t.dims;
-  const per = t.data.length / R;
-  return Array.from({ length: R }, (_, r) => Array.from(t.data.subarray(r * per, (r + 1) * per), round));
-};
 const nest4 = (t: FloatTensor, round: Round): number[][][][] => {
   const [A, B, C, D] = t.dims;
   return Array.from({ length: A }, (_, a) => Array.from({ length: B }, (_, b) => Array.from({ length: C }, (_, c) => {
@@ -41,38 +36,24 @@ const nest4 = (t: FloatTensor, round: Round): number[][][][] => {
   })));
 };
 
+/** `inspect --json`: the exported vectors (io/export.ts's one shape), then attention, similarity and timings. */
 export function inspectionJson(r: Inspection, round: Round): Record<string, unknown> {
   const m = r.model;
-  const vectors: Record<string, number[][]> = {};
-  for (const [k, v] of Object.entries(r.vectors) as [PoolingName, FloatTensor][]) vectors[k] = rows(v, round);
-  const norms: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(r.norms) as [PoolingName, Float32Array][]) norms[k] = Array.from(v, round);
   const a = r.analysis;
   const lastRollout = a ? (() => {
     const [L, T] = a.rollout.dims;
-    return rows({ data: a.rollout.data.subarray((L - 1) * T * T), dims: [T, T] }, round);
+    return tensorRows({ data: a.rollout.data.subarray((L - 1) * T * T), dims: [T, T] }, round);
   })() : null;
   return {
-    model: {
-      name: m.name, folder: m.folder, onnxFile: m.onnxFile, modelType: m.modelType, layers: m.layers, heads: m.heads, hidden: m.hidden,
-      maxTokens: m.maxTokens, vocabSize: m.vocabSize, inputs: m.inputs, randomWeights: m.randomWeights, poolingMode: m.poolingMode,
-      hasPooler: m.hasPooler, attentions: m.attentions, hiddenStates: m.hiddenStates, warnings: m.warnings,
-    },
-    text: r.text,
-    tokens: r.tokens,
-    truncated: r.truncation.truncated,
-    truncation: r.truncation,
-    layers: r.layerIds,
-    vectors,
-    norms,
+    ...vectorsJson(r, round),
     attentions: r.attentions ? nest4(r.attentions, round) : null,
     attentionsReason: r.attentions ? null : m.attentions.reason ?? 'not requested',
     rollout: lastRollout,
     analysis: a ? {
-      toCls: rows(a.toCls, round), toSep: rows(a.toSep, round), toPunct: rows(a.toPunct, round), toSelf: rows(a.toSelf, round),
-      entropy: rows(a.entropy, round), clsRow: a.clsRow.dims[0] ? nest3(a.clsRow, round) : [],
+      toCls: tensorRows(a.toCls, round), toSep: tensorRows(a.toSep, round), toPunct: tensorRows(a.toPunct, round), toSelf: tensorRows(a.toSelf, round),
+      entropy: tensorRows(a.entropy, round), clsRow: a.clsRow.dims[0] ? nest3(a.clsRow, round) : [],
     } : null,
-    similarity: { clsMean: Array.from(r.similarity.clsMean, round), clsToken: rows(r.similarity.clsToken, round) },
+    similarity: { clsMean: Array.from(r.similarity.clsMean, round), clsToken: tensorRows(r.similarity.clsToken, round) },
     timings: r.timings,
   };
 }
@@ -118,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv, allowPositionals: true, strict: true,
       options: {
         model: { type: 'string' }, 'onnx-file': { type: 'string' }, text: { type: 'string', multiple: true }, file: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
+        json: { type: 'boolean', default: false }, csv: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
         threads: { type: 'string' }, windows: { type: 'string' }, digits: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         pooling: { type: 'string', default: 'cls,mean' }, layers: { type: 'string', default: 'last' }, token: { type: 'string', multiple: true },
       },
@@ -162,15 +143,16 @@ export async function main(argv: string[]): Promise<number> {
       for (const spec of v.token ?? []) {
         const i = Number(spec);
         if (!Number.isInteger(i) || i < 0 || i >= r.tokens.length) throw new UsageError(`--token ${spec}: the text has tokens 0..${r.tokens.length - 1}`);
-        (out.vectors as Record<string, number[][]>)[`token:${i}`] = rows(tokenVector(r.hidden, i), round);
+        (out.vectors as Record<string, number[][]>)[`token:${i}`] = tensorRows(tokenVector(r.hidden, i), round);
       }
       if (v.windows) {
         const stride = Number(v.windows);
         if (!Number.isInteger(stride) || stride < 0) throw new UsageError('--windows takes a whole number of shared tokens');
         const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'] });
-        out.windows = { count: w.windows, stride, vectors: Object.fromEntries(Object.entries(w.vectors).map(([k, t]) => [k, rows(t, round)])) };
+        out.windows = { count: w.windows, stride, vectors: Object.fromEntries(Object.entries(w.vectors).map(([k, t]) => [k, tensorRows(t, round)])) };
       }
-      process.stdout.write(v.json ? `${JSON.stringify(out)}\n` : `${summary(r)}\n`);
+      if (v.csv) process.stdout.write(vectorsCsv(r));
+      else process.stdout.write(v.json ? `${JSON.stringify(out)}\n` : `${summary(r)}\n`);
     } else {
       if (texts.length < 2) throw new UsageError('compare takes at least two texts (--text A --text B)');
       const results: Inspection[] = [];

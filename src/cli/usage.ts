@@ -4,7 +4,7 @@ import type { FixPhrases } from '../engine/errors';
 import { POOLING_REGISTRY } from '../shared/poolings';
 
 export const USAGE = `Usage:
-  cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json] [--no-attentions] [--max-tokens N] [--windows STRIDE]
+  cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json | --csv] [--no-attentions] [--max-tokens N] [--windows STRIDE]
   cls-lens compare --model DIR --text A --text B [--text C …] [--json]
   cls-lens embed   --model DIR (--file PATH | < stdin) [--pooling cls,mean] [--layers last|all]   one text per line → JSON lines
 
@@ -18,6 +18,7 @@ Options:
   --token I          also print the hidden state of token I at every layer as vectors["token:I"] (inspect; repeatable)
   --digits N         round numbers to N significant digits in JSON (default: full float32 precision)
   --json             print one JSON object (default: a readable summary)
+  --csv              inspect: print the pooled vectors as CSV, one row per pooling and layer (as Export Vectors… writes)
   --pooling LIST     embed: poolings to print, comma-separated (default cls,mean)
   --layers WHICH     embed: 'last' (default) or 'all' layers
 

@@ -38,6 +38,22 @@ describe('cli as a Unix tool', () => {
     assert.doesNotMatch(hub.stderr, VSCODE_WORDS);
   });
 
+  test('inspect --csv and --json carry the same vectors (the shape Export Vectors… writes)', () => {
+    const args = ['inspect', '--model', model, '--text', 'Paris is a city.', '--no-attentions'];
+    const json = JSON.parse(spawnSync(process.execPath, [cliFile, ...args, '--json'], { encoding: 'utf8' }).stdout) as { layers: number[]; vectors: Record<string, number[][]> };
+    const csv = spawnSync(process.execPath, [cliFile, ...args, '--csv'], { encoding: 'utf8' }).stdout.trimEnd().split('\n');
+    const H = json.vectors.cls[0].length;
+    assert.equal(csv[0], ['', ...Array.from({ length: H }, (_, i) => `d${i}`)].join(','));
+    const rowsOut = Object.values(json.vectors).reduce((n, v) => n + v.length, 0);
+    assert.equal(csv.length - 1, rowsOut);
+    for (const line of csv.slice(1)) {
+      const [label, ...vals] = line.split(',');
+      const [pool, layer] = label.split('@');
+      const rows = json.vectors[pool];
+      assert.deepEqual(vals.map(Number), rows[rows.length === 1 ? 0 : json.layers.indexOf(Number(layer))], label);
+    }
+  });
+
   test('help lists every pooling from the registry', () => {
     const r = spawnSync(process.execPath, [cliFile, '--help'], { encoding: 'utf8' });
     assert.equal(r.status, 0);

@@ -8,7 +8,7 @@ import { TokenDecorations } from '../decorations';
 import { EngineClient } from '../../engine/worker/client';
 import { EngineError } from '../../engine/errors';
 import { errorText } from '../errorText';
-import { toCsv, toNpy } from '../../engine/io/export';
+import { toNpy, vectorsCsv, vectorsJson } from '../../engine/io/export';
 import type { Inspection, PoolingName } from '../../shared/types';
 import type { MatrixRequest, SelectionInfo, ViewOptions } from '../../shared/protocol';
 import type { LensStore } from '../store';
@@ -213,22 +213,8 @@ export class LensController implements vscode.Disposable {
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
     const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `cls-lens-vectors${fmt.ext === 'npy' ? `-${pooling}` : ''}.${fmt.ext}`), filters: { [fmt.label]: [fmt.ext] } });
     if (!uri) return;
-    let bytes: Uint8Array;
-    if (fmt.ext === 'npy') bytes = toNpy(ins.vectors[pooling]!);
-    else if (fmt.ext === 'csv') {
-      const parts: string[] = [];
-      let first = true;
-      for (const [k, t] of Object.entries(ins.vectors)) {
-        const rowLabels = t.dims[0] === ins.layerIds.length ? ins.layerIds.map((l) => `${k}@${l}`) : [`${k}@${ins.layerIds[ins.layerIds.length - 1]}`];
-        const csv = toCsv(t, rowLabels);
-        parts.push(first ? csv : csv.slice(csv.indexOf('\n') + 1));
-        first = false;
-      }
-      bytes = Buffer.from(parts.join(''));
-    } else {
-      const vectors = Object.fromEntries(Object.entries(ins.vectors).map(([k, t]) => [k, Array.from({ length: t.dims[0] }, (_, r) => Array.from(t.data.subarray(r * t.dims[1], (r + 1) * t.dims[1])))]));
-      bytes = Buffer.from(JSON.stringify({ model: ins.model.name, text: ins.text, tokens: ins.tokens, layers: ins.layerIds, vectors }, null, 1));
-    }
+    const bytes = fmt.ext === 'npy' ? toNpy(ins.vectors[pooling]!)
+      : Buffer.from(fmt.ext === 'csv' ? vectorsCsv(ins) : JSON.stringify(vectorsJson(ins), null, 1));
     await writeAtomically(uri, bytes);
     void vscode.window.showInformationMessage(`CLS Lens: wrote ${path.basename(uri.fsPath)} (${bytes.length} bytes).`);
   }
