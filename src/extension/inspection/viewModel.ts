@@ -95,6 +95,13 @@ export interface Pin {
   vectors: Partial<Record<PoolingName, FloatTensor>>;
 }
 
+/** "#3 The first words of the text…": a pin's label, with at most about 40 characters of its text, cut at a word. */
+export function pinLabel(index: number, text: string): string {
+  const words = text.replace(/\s+/g, ' ').trim();
+  const cut = words.length > 40 ? `${words.slice(0, 40).replace(/\s+\S*$/, '')}…` : words;
+  return `#${index} ${cut}`;
+}
+
 /** [R, N, N] cosine between pinned texts for each pooling present in all of them. */
 export function compareView(pins: Pin[]): CompareView {
   const views: PinnedView[] = pins.map((p) => ({ label: p.label, text: p.text }));
