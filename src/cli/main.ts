@@ -114,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined });
   try {
     if (cmd !== 'inspect' && cmd !== 'compare' && cmd !== 'embed') throw new UsageError(`unknown command "${cmd}"`);
+    if (v.csv && (cmd !== 'inspect' || v.json)) throw new UsageError('--csv is for inspect, instead of --json');
     const model = v.model ?? process.env.CLS_LENS_MODEL;
     if (!model) throw new UsageError('--model DIR is required (or set CLS_LENS_MODEL)');
     const texts = [...(v.text ?? []), ...(v.file ?? []).map((f) => {

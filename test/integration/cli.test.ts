@@ -33,6 +33,9 @@ describe('cli as a Unix tool', () => {
     assert.equal(blank.status, 1);
     assert.match(blank.stderr, /--text/);
     assert.doesNotMatch(blank.stderr, VSCODE_WORDS);
+    const csvMisuse = cli(['compare', '--model', model, '--text', 'a', '--text', 'b', '--csv']);
+    assert.equal(csvMisuse.status, 2);
+    assert.match(csvMisuse.stderr, /--csv is for inspect/);
     const hub = cli(['inspect', '--model', 'some-org/some-model', '--text', 'x']);
     assert.match(hub.stderr, /huggingface-cli download some-org\/some-model/);
     assert.doesNotMatch(hub.stderr, VSCODE_WORDS);
