@@ -286,7 +286,8 @@ describe('bad model folders', () => {
   };
 
   test('a missing folder names the path and the next step', async () => {
-    await expectEngineError(engine.inspect(path.join(tmp, 'nope'), TEXT), 'model-not-found', /Select Model/);
+    const e = await expectEngineError(engine.inspect(path.join(tmp, 'nope'), TEXT), 'model-not-found', /nope does not exist\. A model folder holds config\.json/);
+    assert.equal(e.fix, 'model', 'the surface names its own way to change the model');
   });
 
   test('a Hub id without a local folder says downloads are not supported yet', async () => {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { MODEL_FOLDER_HINT } from './modelFolder';
 
 export interface ResolveContext {
   cacheDir?: string;
@@ -20,15 +21,14 @@ export function expandHome(p: string): string {
 export async function resolveModelRef(ref: string, ctx: ResolveContext = {}): Promise<string> {
   const trimmed = ref.trim();
   if (!trimmed) {
-    throw new EngineError('model-not-found', 'No model is configured.', 'Run "CLS Lens: Select Model…" or set clsLens.model to a model folder.');
+    throw new EngineError('model-not-found', 'No model is configured.', undefined, 'model');
   }
   const p = path.resolve(ctx.baseDir ?? process.cwd(), expandHome(trimmed));
   if (fs.existsSync(p)) return p;
   if (HUB_ID.test(trimmed) && !trimmed.startsWith('.')) {
     throw new EngineError('model-not-found',
       `"${trimmed}" looks like a Hugging Face Hub id, and no folder of that name exists; downloading from the Hub is not supported yet.`,
-      `Download it (e.g. \`huggingface-cli download ${trimmed.split('@')[0]}\`) and set clsLens.model to the downloaded folder.`);
+      `Download it first (e.g. \`huggingface-cli download ${trimmed.split('@')[0]}\`), then use the downloaded folder.`, 'model');
   }
-  throw new EngineError('model-not-found', `The model folder ${p} does not exist.`,
-    'Run "CLS Lens: Select Model…" or set clsLens.model to a folder with config.json, tokenizer.json and an ONNX file.');
+  throw new EngineError('model-not-found', `The model folder ${p} does not exist.`, MODEL_FOLDER_HINT, 'model');
 }
