@@ -1,6 +1,8 @@
 // Worker jobs: progress before the result, streamed partials, cancel, exactly one terminal message per job,
 // unknown kinds, crash recovery, and matrices computed in the worker from the runs it keeps.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { after, before, describe, test } from 'node:test';
@@ -135,6 +137,30 @@ describe('jobs through EngineClient', () => {
     const r = await c.run('inspect', { ref: model, text: 'after the crash' });
     assert.equal(r.text, 'after the crash');
     await c.dispose();
+  });
+
+  test('a worker that throws fails its jobs; a job started from the catch runs on a fresh worker and succeeds', async () => {
+    // the real worker behind a listener that throws (an uncaught exception: 'error', then 'exit' with code 1) on one text
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-throw-'));
+    const file = path.join(dir, 'throwing-worker.js');
+    fs.writeFileSync(file, `const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (m) => { if (m.type === 'start' && m.args && m.args.text === 'throw now') throw new Error('boom'); });
+require(${JSON.stringify(workerFile)});
+`);
+    const c = new EngineClient({ threads: 1 }, file);
+    try {
+      await c.load(model);
+      const after = await c.run('inspect', { ref: model, text: 'throw now' }).then(
+        () => assert.fail('the throwing job resolved'),
+        (e: unknown) => {
+          assert.ok(e instanceof EngineError && /failed: boom/.test(e.message), String(e));
+          return c.run('inspect', { ref: model, text: 'started from the catch' });
+        });
+      assert.equal(after.text, 'started from the catch');
+    } finally {
+      await c.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('matrix: equal to matrixFor on the full inspection, for every kind and layer; null past the last layer', async () => {
