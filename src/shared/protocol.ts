@@ -112,6 +112,13 @@ export interface MatrixMessage {
   scale: number;
   dims: number[];
 }
+/** A MatrixRequest the host cannot answer (the engine no longer holds the run, or failed): why, for the tab to show. */
+export interface MatrixFailedMessage {
+  type: 'matrixFailed';
+  version: typeof PROTOCOL_VERSION;
+  request: MatrixRequest;
+  error: string;
+}
 /** Fields every small host message has. */
 interface PartMessage {
   version: typeof PROTOCOL_VERSION;
@@ -134,7 +141,7 @@ export interface StatusMessage extends PartMessage {
 export interface CompareMessage extends PartMessage { type: 'compare'; compare: CompareView | null }
 /** Messages that replace one part of the webview's snapshot. */
 export type PartUpdateMessage = OptionsMessage | StatusMessage | CompareMessage;
-export type HostMessage = SnapshotMessage | MatrixMessage | PartUpdateMessage;
+export type HostMessage = SnapshotMessage | MatrixMessage | MatrixFailedMessage | PartUpdateMessage;
 
 // ---- webview → host
 export interface ReadyMessage {
@@ -246,6 +253,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
     return isMatrixRequest(v.request) && (v.data instanceof Float32Array || v.data instanceof Uint8Array) && typeof v.scale === 'number'
       && Array.isArray(v.dims) && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
   }
+  if (v.type === 'matrixFailed') return isMatrixRequest(v.request) && typeof v.error === 'string';
   return isPartUpdate(v);
 }
 

@@ -26,6 +26,13 @@ test('matrix messages: data length must match dims', () => {
   assert.ok(!isHostMessage({ type: 'matrix', version: PROTOCOL_VERSION, request, data: [1, 2], scale: 1, dims: [2] }), 'JSON number lists are refused');
 });
 
+test('matrixFailed: a valid request and a reason', () => {
+  const request = { kind: 'rollout', runId: 1, layer: 0 };
+  assert.ok(isHostMessage({ type: 'matrixFailed', version: PROTOCOL_VERSION, request, error: 'gone' }));
+  assert.ok(!isHostMessage({ type: 'matrixFailed', version: PROTOCOL_VERSION, request }), 'a reason is required');
+  assert.ok(!isHostMessage({ type: 'matrixFailed', version: PROTOCOL_VERSION, request: { ...request, kind: 'x' }, error: 'gone' }));
+});
+
 test('webview messages: ready and known commands only', () => {
   assert.ok(isWebviewMessage({ type: 'ready', surface: 'side' }));
   assert.ok(!isWebviewMessage({ type: 'ready', surface: 'elsewhere' }));

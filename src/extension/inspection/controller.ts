@@ -154,17 +154,19 @@ export class LensController implements vscode.Disposable {
     return this.last?.inspection.text ?? null;
   }
 
-  /** One layer of a large matrix of the shown run, computed in the engine worker; null when it cannot be had. Never throws. */
-  async matrix(req: MatrixRequest): Promise<MatrixPayload | null> {
+  /** One layer of a large matrix of the shown run, computed in the engine worker; `{ error }` says why it cannot be had. Never throws. */
+  async matrix(req: MatrixRequest): Promise<MatrixPayload | { error: string }> {
     const last = this.last;
-    if (!last || last.runId !== req.runId) return null;
+    if (!last || last.runId !== req.runId) return { error: 'This run is no longer held by the engine: inspect again.' };
     try {
-      return await this.engine.run('matrix', { runId: last.inspection.runId, kind: req.kind, layer: req.layer });
+      const payload = await this.engine.run('matrix', { runId: last.inspection.runId, kind: req.kind, layer: req.layer });
+      return payload ?? { error: `The run has no ${req.kind} matrix for layer ${req.layer + 1}.` };
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorText(e);
       this.log.warn(`matrix ${req.kind} layer ${req.layer} failed: ${msg}`);
       if (e instanceof EngineError && e.code === 'run-expired' && this.last === last) this.store.update({ message: msg });
-      return null;
+      return { error: e instanceof EngineError && (e.code === 'run-expired' || e.code === 'cancelled')
+        ? 'This run is no longer held by the engine: inspect again.' : msg };
     }
   }
 

@@ -71,7 +71,9 @@ export class WebviewSurface implements vscode.Disposable {
       case 'requestMatrix': {
         const request = m.request;
         void this.controller.matrix(request).then((payload) => {
-          if (payload) this.post({ type: 'matrix', version: PROTOCOL_VERSION, request, ...payload });
+          // a negative answer too: the webview stops waiting for it and says why
+          if ('error' in payload) this.post({ type: 'matrixFailed', version: PROTOCOL_VERSION, request, error: payload.error });
+          else this.post({ type: 'matrix', version: PROTOCOL_VERSION, request, ...payload });
         });
         break;
       }
