@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isHostMessage, type InspectionView } from '../../src/shared/protocol';
 import { changedKeys, type LensState, type StateKey } from '../../src/extension/stateChange';
-import { partMessages } from '../../src/extension/views/messages';
+import { optionsEcho, partMessages } from '../../src/extension/views/messages';
 
 const state: LensState = {
   status: 'done', progress: null, message: null, compare: null,
@@ -44,4 +44,13 @@ test('the store records only keys whose value changed: same objects, equal optio
   assert.deepEqual([...changedKeys(state, { status: 'running', options: { ...state.options, head: 2 }, message: null })].sort(), ['options', 'status']);
   assert.deepEqual([...changedKeys(state, { inspection: { runId: 5 } as InspectionView })], ['inspection'], 'a new inspection object is a new run');
   assert.deepEqual([...changedKeys(state, { selection: { ...state.selection! } })], ['selection'], 'compared by identity');
+});
+
+test('a setOptions the store did not take (clamped back to the current options) is answered with the current options', () => {
+  const echo = optionsEcho(7, state, 7);
+  assert.ok(echo && isHostMessage(echo));
+  assert.deepEqual([echo.type, echo.seq, echo.runId], ['options', 7, 5]);
+  assert.equal(echo.type === 'options' && echo.options, state.options);
+  assert.equal(optionsEcho(7, state, 8), null, 'a change that went through is posted to every surface already');
+  assert.equal(optionsEcho(0, { ...state, inspection: null }, 0)?.runId, -1);
 });

@@ -62,6 +62,18 @@ test('an options message changes the layer and head without a snapshot; the head
   assert.equal(await w.text('#vectors-clsmean'), fmt(d.clsMean[1]));
 });
 
+test("an options echo with the snapshot's seq (the host kept its options) drops the webview's optimistic override", async () => {
+  await open({ surface: 'side', viewport: { width: 420, height: 900 } });
+  await postInspection(w, { surface: 'side', seq: 1, runId: 7, L: 3, heads: 4, T: 12, H: 32, options: { layer: 3 } });
+  await w.locator('#side-layer').selectOption('1');
+  assert.deepEqual((await w.waitForMessage((m) => m.type === 'setOptions')).options, { layer: 1 });
+  assert.equal(await w.locator('#side-layer').inputValue(), '1', 'shown at once');
+  // the host clamps it back: its store does not move, so it answers with the current options at the same seq
+  await w.post(await optionsMessage(1, 7, { layer: 3 }));
+  assert.equal(await w.locator('#side-layer').inputValue(), '3');
+  assert.equal(await requests(), 0);
+});
+
 test("a status message 'running' keeps the shown inspection; 'done' clears the progress", async () => {
   await open();
   await postInspection(w, { seq: 1, runId: 4, L: 2, heads: 2, T: 8, H: 32 });

@@ -1,6 +1,6 @@
 // Which host messages carry one store change (pure: no vscode, unit-tested). The inspection travels only inside a
 // full snapshot; every other part travels alone, whole, in the smallest message that holds it.
-import { PROTOCOL_VERSION, type PartUpdateMessage } from '../../shared/protocol';
+import { PROTOCOL_VERSION, type OptionsMessage, type PartUpdateMessage } from '../../shared/protocol';
 import type { LensState, StateKey, StoreChange } from '../stateChange';
 
 const STATUS_KEYS: readonly StateKey[] = ['status', 'progress', 'message', 'selection'];
@@ -19,4 +19,14 @@ export function partMessages(change: StoreChange, state: Readonly<LensState>): P
   if (change.keys.has('options')) out.push({ type: 'options', ...head, options: state.options });
   if (change.keys.has('compare')) out.push({ type: 'compare', ...head, compare: state.compare });
   return out;
+}
+
+/**
+ * The answer to one webview's setOptions when the store did not move (seq the same before and after: the host
+ * clamped the patch back to the current options, or refused it): the current options, so that the webview drops its
+ * optimistic override. Null when the store changed (that change's own options message answers every webview).
+ */
+export function optionsEcho(seqBefore: number, state: Readonly<LensState>, seqAfter: number): OptionsMessage | null {
+  if (seqAfter !== seqBefore) return null;
+  return { type: 'options', version: PROTOCOL_VERSION, seq: seqAfter, runId: state.inspection?.runId ?? -1, options: state.options };
 }

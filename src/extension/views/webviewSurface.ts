@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { LensController } from '../inspection/controller';
 import { isViewOptions, isWebviewMessage, PROTOCOL_VERSION, type HostMessage, type Surface, type ViewOptions, type WebviewMessage } from '../../shared/protocol';
 import type { LensStore, StoreChange } from '../store';
-import { partMessages } from './messages';
+import { optionsEcho, partMessages } from './messages';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 /** What every surface shares (built once in extension.ts). */
@@ -80,7 +80,11 @@ export class WebviewSurface implements vscode.Disposable {
       case 'setOptions': {
         // accept only the fields that make valid options once merged
         const merged = { ...this.store.current.options, ...m.options } as ViewOptions;
+        const seq = this.store.seq;
         if (isViewOptions(merged)) this.controller.setOptions(merged);
+        // nothing changed (clamped back, or refused): only this webview holds an override, so only it is told
+        const echo = optionsEcho(seq, this.store.current, this.store.seq);
+        if (echo && this.ready) this.post(echo);
         break;
       }
       case 'savePng':
