@@ -38,3 +38,12 @@ export function changedKeys(prev: Readonly<LensState>, patch: Partial<LensState>
   }
   return keys;
 }
+
+/**
+ * `prev` with the fields of `patch` that changedKeys counts (undefined entries dropped: `{ message: undefined }` changes
+ * nothing, as in changedKeys, rather than leaving a field the snapshot guards reject).
+ */
+export function applyPatch(prev: Readonly<LensState>, patch: Partial<LensState>): LensState {
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<LensState>;
+  return { ...prev, ...defined };
+}

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Snapshot, Surface, ViewOptions } from '../shared/protocol';
-import { changedKeys, type LensState, type StoreChange } from './stateChange';
+import { applyPatch, changedKeys, type LensState, type StoreChange } from './stateChange';
 
 export type { LensState, StateKey, StoreChange } from './stateChange';
 
@@ -24,7 +24,7 @@ export class LensStore implements vscode.Disposable {
   update(patch: Partial<LensState>): void {
     const keys = changedKeys(this.state, patch);
     if (keys.size === 0) return;
-    this.state = { ...this.state, ...patch };
+    this.state = applyPatch(this.state, patch);
     this.counter++;
     this.emitter.fire({ keys, seq: this.counter });
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isHostMessage, type InspectionView } from '../../src/shared/protocol';
-import { changedKeys, type LensState, type StateKey } from '../../src/extension/stateChange';
+import { applyPatch, changedKeys, type LensState, type StateKey } from '../../src/extension/stateChange';
 import { optionsEcho, partMessages } from '../../src/extension/views/messages';
 
 const state: LensState = {
@@ -53,4 +53,16 @@ test('a setOptions the store did not take (clamped back to the current options) 
   assert.equal(echo.type === 'options' && echo.options, state.options);
   assert.equal(optionsEcho(7, state, 8), null, 'a change that went through is posted to every surface already');
   assert.equal(optionsEcho(0, { ...state, inspection: null }, 0)?.runId, -1);
+});
+
+test('undefined entries of a patch change nothing: not counted, and not written into the state', () => {
+  const patch = { status: 'running', message: undefined, options: undefined, inspection: undefined } as Partial<LensState>;
+  assert.deepEqual([...changedKeys(state, patch)], ['status']);
+  const next = applyPatch(state, patch);
+  assert.equal(next.status, 'running');
+  assert.equal(next.options, state.options);
+  assert.equal(next.inspection, state.inspection);
+  assert.equal(next.message, null);
+  const shown = applyPatch({ ...state, inspection: null }, patch);
+  assert.ok(isHostMessage({ type: 'snapshot', version: 2, snapshot: { surface: 'panel', seq: 1, ...shown } }), 'the snapshot guard still passes');
 });
