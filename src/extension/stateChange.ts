@@ -1,5 +1,6 @@
 // The store's state and what one update changed (pure: no vscode, unit-tested). Surfaces post the smallest
 // messages that carry the changed keys (views/messages.ts).
+import type { ErrorFix } from '../engine/errors';
 import type { CompareView, InspectionView, RunStatus, SelectionInfo, ViewOptions } from '../shared/protocol';
 
 /** The state every surface renders. One owner (LensStore); surfaces read snapshots of it. */
@@ -7,6 +8,8 @@ export interface LensState {
   status: RunStatus;
   selection: SelectionInfo | null;
   message: string | null;
+  /** With status 'error': the input to change (EngineError.fix); sent to the webviews only then. */
+  fix: ErrorFix | null;
   progress: string | null;
   inspection: InspectionView | null;
   compare: CompareView | null;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Snapshot, Surface, ViewOptions } from '../shared/protocol';
+import { errorFix } from './views/messages';
 import { applyPatch, changedKeys, type LensState, type StoreChange } from './stateChange';
 
 export type { LensState, StateKey, StoreChange } from './stateChange';
@@ -9,7 +10,7 @@ export const DEFAULT_OPTIONS: ViewOptions = { layer: -1, head: -1, measure: 'cls
 /** The one owner of LensState. Every update that changes something bumps seq and says which keys changed. */
 export class LensStore implements vscode.Disposable {
   private state: LensState = {
-    status: 'idle', selection: null, progress: null, inspection: null, compare: null, options: { ...DEFAULT_OPTIONS },
+    status: 'idle', selection: null, progress: null, fix: null, inspection: null, compare: null, options: { ...DEFAULT_OPTIONS },
     message: 'Select text in an editor, then run "CLS Lens: Inspect Selection".',
   };
   private counter = 0;
@@ -32,7 +33,7 @@ export class LensStore implements vscode.Disposable {
   snapshot(surface: Surface): Snapshot {
     const s = this.state;
     return { surface, seq: this.counter, status: s.status, selection: s.selection, message: s.message, progress: s.progress,
-      inspection: s.inspection, compare: s.compare, options: s.options };
+      ...errorFix(s), inspection: s.inspection, compare: s.compare, options: s.options };
   }
 
   dispose(): void { this.emitter.dispose(); }

@@ -7,6 +7,7 @@
 // a webview with no snapshot, or another run, asks for a snapshot (requestSnapshot) instead of applying it.
 // Large numeric data travels as typed arrays (VS Code >= 1.57 transfers them as binary). Attention matrices and
 // token×token matrices are too large to snapshot at 512 tokens: the webview asks for one layer at a time.
+import { ERROR_FIXES, type ErrorFix } from '../engine/errors';
 import { isPoolingName } from './poolings';
 import type { AttentionAnalysis, FloatTensor, Inspection, PoolingName } from './types';
 
@@ -86,6 +87,8 @@ export interface Snapshot {
   selection: SelectionInfo | null;
   /** A human message for idle/error states: cause and next step. */
   message: string | null;
+  /** Status 'error' only: the input the user changes to get past it (EngineError.fix); 'model' offers Select Model…. */
+  fix?: ErrorFix;
   /** Monotonic counter so the webview can drop stale snapshots. */
   seq: number;
   /** The last finished inspection (kept while a new one runs). */
@@ -136,6 +139,8 @@ export interface StatusMessage extends PartMessage {
   progress: string | null;
   message: string | null;
   selection: SelectionInfo | null;
+  /** As Snapshot.fix. */
+  fix?: ErrorFix;
 }
 /** The compare view changed (null: nothing pinned or compared). */
 export interface CompareMessage extends PartMessage { type: 'compare'; compare: CompareView | null }
@@ -178,6 +183,7 @@ export type WebviewMessage = ReadyMessage | RequestSnapshotMessage | RunCommandM
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isSurface = (v: unknown): v is Surface => v === 'panel' || v === 'side';
 const isStatus = (v: unknown): v is RunStatus => v === 'idle' || v === 'running' || v === 'done' || v === 'error';
+const isFix = (v: unknown): boolean => v === undefined || (ERROR_FIXES as readonly unknown[]).includes(v);
 
 export function isSelectionInfo(v: unknown): v is SelectionInfo {
   return isObject(v) && typeof v.text === 'string' && typeof v.uri === 'string' && typeof v.document === 'string'
@@ -218,7 +224,7 @@ export function isInspectionView(v: unknown): v is InspectionView {
 export function isSnapshot(v: unknown): v is Snapshot {
   return isObject(v) && isSurface(v.surface) && isStatus(v.status) && Number.isInteger(v.seq)
     && (v.selection === null || isSelectionInfo(v.selection))
-    && (v.message === null || typeof v.message === 'string')
+    && (v.message === null || typeof v.message === 'string') && isFix(v.fix)
     && (v.progress === null || typeof v.progress === 'string')
     && (v.inspection === null || isInspectionView(v.inspection))
     && (v.compare === null || isCompareView(v.compare))
@@ -235,7 +241,7 @@ function isPartUpdate(v: Record<string, unknown>): boolean {
   switch (v.type) {
     case 'options': return isViewOptions(v.options);
     case 'status': return isStatus(v.status) && (v.progress === null || typeof v.progress === 'string')
-      && (v.message === null || typeof v.message === 'string') && (v.selection === null || isSelectionInfo(v.selection));
+      && (v.message === null || typeof v.message === 'string') && (v.selection === null || isSelectionInfo(v.selection)) && isFix(v.fix);
     case 'compare': return v.compare === null || isCompareView(v.compare);
     default: return false;
   }

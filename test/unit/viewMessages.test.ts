@@ -5,7 +5,7 @@ import { applyPatch, changedKeys, type LensState, type StateKey } from '../../sr
 import { optionsEcho, partMessages } from '../../src/extension/views/messages';
 
 const state: LensState = {
-  status: 'done', progress: null, message: null, compare: null,
+  status: 'done', progress: null, message: null, fix: null, compare: null,
   selection: { text: 'hi', uri: 'file:///a', document: 'a', line: 0, character: 0, offset: 0 },
   inspection: { runId: 5 } as InspectionView,
   options: { layer: 1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true },
@@ -64,5 +64,13 @@ test('undefined entries of a patch change nothing: not counted, and not written 
   assert.equal(next.inspection, state.inspection);
   assert.equal(next.message, null);
   const shown = applyPatch({ ...state, inspection: null }, patch);
-  assert.ok(isHostMessage({ type: 'snapshot', version: 2, snapshot: { surface: 'panel', seq: 1, ...shown } }), 'the snapshot guard still passes');
+  assert.ok(isHostMessage({ type: 'snapshot', version: 2, snapshot: { surface: 'panel', seq: 1, ...shown, fix: undefined } }), 'the snapshot guard still passes');
+});
+
+test('the status message carries the fix (EngineError.fix) with status error only', () => {
+  const err = partMessages(change(3, 'status', 'message', 'fix'), { ...state, status: 'error', message: 'gone', fix: 'model' });
+  assert.ok(err?.[0].type === 'status' && err[0].fix === 'model' && isHostMessage(err[0]));
+  const later = partMessages(change(4, 'status'), { ...state, status: 'running', fix: 'model' });
+  assert.ok(later?.[0].type === 'status' && !('fix' in later[0]), 'a stale fix is not sent once the error is gone');
+  assert.ok(!isHostMessage({ ...err![0], fix: 'reboot' }), 'the guard knows the fixes');
 });

@@ -404,7 +404,12 @@ test('status: running keeps the last inspection and shows progress; errors are p
   assert.equal(await w.text('#progress .progress-text'), 'Running the model… (layer 1 of 2)');
   assert.equal(await w.locator('#model-header').count(), 1);
   assert.equal(await w.locator('[data-testid=vec-cls]').count(), 1, 'the last inspection stays');
-  await postInspection(w, { seq: 3, reuse: true, status: 'error', message: 'Could not load the model: model.onnx is missing in /models/x.' });
+  // an error the text fixes offers no other model, whatever its words say
+  await postInspection(w, { seq: 3, reuse: true, status: 'error', message: 'The text is empty or only whitespace. Select some words of the model folder.', fix: 'text', noInspection: true });
+  assert.equal(await w.locator('#message.message.error').count(), 1);
+  assert.equal(await w.locator('#select-model').count(), 0, 'Select Model… only where the engine says the model is the way out');
+  assert.equal(await w.locator('#retry-inspect').count(), 1);
+  await postInspection(w, { seq: 4, reuse: true, status: 'error', message: 'The model folder /models/x does not exist.', fix: 'model' });
   assert.equal(await w.locator('#progress').count(), 0);
   assert.equal(await w.locator('#message.message.error').count(), 1);
   assert.equal(await w.locator('#message').getAttribute('role'), 'alert');

@@ -119,6 +119,9 @@ test('an options message before any snapshot is harmless: the view asks for a sn
   assert.equal(await w.text('#message'), 'Select text, then inspect.');
   await w.post(await statusMessage(5, -1, { status: 'error', message: 'No model is configured.' }));
   assert.equal(await w.text('#message'), 'No model is configured.', 'small messages apply once a snapshot is there');
+  assert.equal(await w.locator('#select-model').count(), 0, 'no fix named: no Select Model…');
+  await w.post(await statusMessage(6, -1, { status: 'error', message: 'No model is configured.', fix: 'model' }));
+  assert.equal(await w.locator('#select-model').count(), 1, 'the status message carries the fix');
   assert.equal(await requests(), 1);
 });
 

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { readSettings, resolveModelSetting } from '../config';
 import { TokenDecorations } from '../decorations';
 import { EngineClient } from '../../engine/worker/client';
-import { EngineError } from '../../engine/errors';
+import { EngineError, type ErrorFix } from '../../engine/errors';
 import type { InspectResult } from '../../engine/worker/protocol';
 import { errorText } from '../errorText';
 import type { Inspection, PoolingName } from '../../shared/types';
@@ -78,8 +78,9 @@ export class LensController implements vscode.Disposable {
     if (!modelRef) {
       this.last = null;
       this.decorations.clear();
-      this.store.update({ status: 'error', selection, inspection: null, message: 'No model is configured: run "CLS Lens: Select Model…" or set clsLens.model to a model folder.' });
-      if (opts.mode === 'command') void this.offerModelFix('No model is configured.');
+      const msg = errorText(new EngineError('model-not-found', 'No model is configured.', undefined, 'model'));
+      this.store.update({ status: 'error', selection, inspection: null, message: msg, fix: 'model' });
+      if (opts.mode === 'command') void this.offerFix(msg, 'model');
       return;
     }
     // the shown selection stays the one of the shown result until this run ends
@@ -112,11 +113,9 @@ export class LensController implements vscode.Disposable {
       // the previous result belongs to another selection: drop it rather than show it beside this one
       this.last = null;
       this.decorations.clear();
-      this.store.update({ status: 'error', selection, progress: null, message: msg, inspection: null });
-      if (opts.mode === 'command') {
-        if (e instanceof EngineError && ['model-not-found', 'model-files', 'model-config', 'onnx-invalid', 'onnx-unsupported', 'tokenizer', 'vocab-mismatch'].includes(e.code)) void this.offerModelFix(msg);
-        else void vscode.window.showErrorMessage(`CLS Lens: ${msg}`);
-      }
+      const fix = e instanceof EngineError ? e.fix : undefined;
+      this.store.update({ status: 'error', selection, progress: null, message: msg, fix: fix ?? null, inspection: null });
+      if (opts.mode === 'command') void this.offerFix(msg, fix);
     }
   }
 
@@ -128,10 +127,18 @@ export class LensController implements vscode.Disposable {
     return { ...o, layer, head, pooling };
   }
 
-  private async offerModelFix(message: string): Promise<void> {
-    const pick = await vscode.window.showErrorMessage(`CLS Lens: ${message}`, 'Select Model…', 'Open Settings');
-    if (pick === 'Select Model…') await vscode.commands.executeCommand('clsLens.selectModel');
-    else if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'clsLens');
+  /** The error toast, with the way out the engine named (EngineError.fix): another model, or the ONNX file setting. */
+  private async offerFix(message: string, fix: ErrorFix | undefined): Promise<void> {
+    const text = `CLS Lens: ${message}`;
+    if (fix === 'model') {
+      const pick = await vscode.window.showErrorMessage(text, 'Select Model…', 'Open Settings');
+      if (pick === 'Select Model…') await vscode.commands.executeCommand('clsLens.selectModel');
+      else if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'clsLens');
+    } else if (fix === 'onnxFile') {
+      if (await vscode.window.showErrorMessage(text, 'Open Settings') === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'clsLens.onnxFile');
+    } else {
+      void vscode.window.showErrorMessage(text);
+    }
   }
 
   setOptions(patch: Partial<ViewOptions>): void {

@@ -1,9 +1,15 @@
 // Which host messages carry one store change (pure: no vscode, unit-tested). The inspection travels only inside a
 // full snapshot; every other part travels alone, whole, in the smallest message that holds it.
 import { PROTOCOL_VERSION, type OptionsMessage, type PartUpdateMessage } from '../../shared/protocol';
+import type { ErrorFix } from '../../engine/errors';
 import type { LensState, StateKey, StoreChange } from '../stateChange';
 
-const STATUS_KEYS: readonly StateKey[] = ['status', 'progress', 'message', 'selection'];
+const STATUS_KEYS: readonly StateKey[] = ['status', 'progress', 'message', 'selection', 'fix'];
+
+/** The `fix` field of a snapshot or status message: present only with status 'error'. */
+export function errorFix(state: Pick<LensState, 'status' | 'fix'>): { fix?: ErrorFix } {
+  return state.status === 'error' && state.fix ? { fix: state.fix } : {};
+}
 
 /**
  * The small messages for `change` (in a fixed order: status, options, compare; all with the change's seq), or null
@@ -14,7 +20,7 @@ export function partMessages(change: StoreChange, state: Readonly<LensState>): P
   const head = { version: PROTOCOL_VERSION as typeof PROTOCOL_VERSION, seq: change.seq, runId: state.inspection?.runId ?? -1 };
   const out: PartUpdateMessage[] = [];
   if (STATUS_KEYS.some((k) => change.keys.has(k))) {
-    out.push({ type: 'status', ...head, status: state.status, progress: state.progress, message: state.message, selection: state.selection });
+    out.push({ type: 'status', ...head, status: state.status, progress: state.progress, message: state.message, selection: state.selection, ...errorFix(state) });
   }
   if (change.keys.has('options')) out.push({ type: 'options', ...head, options: state.options });
   if (change.keys.has('compare')) out.push({ type: 'compare', ...head, compare: state.compare });
