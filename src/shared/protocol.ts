@@ -165,7 +165,8 @@ export const WEBVIEW_COMMANDS = ['clsLens.inspectSelection', 'clsLens.openInspec
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
 /** Large matrices the webview asks for, one layer at a time. */
-export type MatrixKind = 'attention' | 'tokenCosine' | 'rollout';
+export const MATRIX_KINDS = ['attention', 'tokenCosine', 'rollout'] as const;
+export type MatrixKind = (typeof MATRIX_KINDS)[number];
 export interface MatrixRequest {
   kind: MatrixKind;
   runId: number;
@@ -247,9 +248,8 @@ function isPartUpdate(v: Record<string, unknown>): boolean {
   }
 }
 
-const MATRIX_KINDS: ReadonlySet<unknown> = new Set(['attention', 'tokenCosine', 'rollout']);
 export function isMatrixRequest(v: unknown): v is MatrixRequest {
-  return isObject(v) && MATRIX_KINDS.has(v.kind) && Number.isInteger(v.runId) && Number.isInteger(v.layer) && (v.layer as number) >= 0;
+  return isObject(v) && (MATRIX_KINDS as readonly unknown[]).includes(v.kind) && Number.isInteger(v.runId) && Number.isInteger(v.layer) && (v.layer as number) >= 0;
 }
 
 export function isHostMessage(v: unknown): v is HostMessage {

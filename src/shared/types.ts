@@ -7,8 +7,8 @@ export interface FloatTensor {
   dims: number[];
 }
 
-/** Pooled-vector names come from the pooling registry. `token:i` vectors are computed on request, not stored here. */
-export { POOLINGS, type PoolingName } from './poolings';
+/** Pooled-vector names come from the pooling registry (POOLINGS, in poolings.ts). `token:i` vectors are computed on request, not stored here. */
+export type { PoolingName } from './poolings';
 
 export interface Token {
   id: number;

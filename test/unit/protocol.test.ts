@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isHostMessage, isWebviewMessage, PROTOCOL_VERSION, type Snapshot } from '../../src/shared/protocol';
+import { isHostMessage, isMatrixRequest, isWebviewMessage, MATRIX_KINDS, PROTOCOL_VERSION, type MatrixKind, type Snapshot } from '../../src/shared/protocol';
+import * as sharedTypes from '../../src/shared/types';
 
 const snap: Snapshot = {
   surface: 'panel', status: 'done', seq: 3, message: null, progress: null, inspection: null, compare: null,
@@ -104,4 +105,15 @@ test('compare messages: a compare view with tensors per pooling, or null', () =>
   assert.ok(!isHostMessage({ type: 'compare', ...head, compare: { ...compare, matrices: { median: { data: new Float32Array(8), dims: [2, 2, 2] } } } }), 'unknown pooling');
   assert.ok(!isHostMessage({ type: 'compare', ...head, compare: { pins: 'a, b' } }));
   assert.ok(!isHostMessage({ type: 'compare', ...head }), 'compare is required (null when none)');
+});
+
+test('matrix kinds: one list, the type and the guard follow it', () => {
+  const kinds: readonly MatrixKind[] = MATRIX_KINDS;
+  assert.deepEqual([...kinds].sort(), ['attention', 'rollout', 'tokenCosine']);
+  for (const kind of kinds) assert.ok(isMatrixRequest({ kind, runId: 1, layer: 0 }), kind);
+  assert.ok(!isMatrixRequest({ kind: 'hidden', runId: 1, layer: 0 }));
+});
+
+test('shared/types.ts is type-only: no runtime exports (POOLINGS lives in poolings.ts)', () => {
+  assert.deepEqual(Object.keys(sharedTypes), []);
 });
