@@ -88,7 +88,8 @@ export class LensController implements vscode.Disposable {
     this.store.update({ status: 'running', progress: `Inspecting ${selection.text.length} characters of ${selection.document}…`, message: null });
     const args = { ref: modelRef, text: selection.text, maxTokens: s.maxTokens || undefined, onnxFile: s.onnxFile || undefined };
     // the notification's Cancel button (command) or a newer selection (lane) cancels the job
-    const run = (sink: ProgressSink, token?: vscode.CancellationToken) => this.engine.run('inspect', args, { lane: 'inspect', token, onProgress: progressReporter(sink) });
+    const engine = this.engine;
+    const run = (sink: ProgressSink, token?: vscode.CancellationToken) => engine.run('inspect', args, { lane: 'inspect', token, onProgress: progressReporter(sink) });
     try {
       const inspection = opts.mode === 'command'
         ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: inspecting selection', cancellable: true }, (p, token) => run(p, token))
@@ -104,8 +105,10 @@ export class LensController implements vscode.Disposable {
       this.log.info(`inspected ${inspection.tokens.length} tokens with ${inspection.model.name} in ${inspection.timings.totalMs.toFixed(1)} ms (run ${inspection.timings.runMs.toFixed(1)} ms)`);
     } catch (e) {
       if (e instanceof EngineError && e.code === 'cancelled') {
-        // a newer selection or the user cancelled: the newer run (if any) owns the state
-        if (this.started === started) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message: 'Cancelled.' });
+        // a newer selection or the user cancelled: the newer run (if any) owns the state. A clsLens.threads change
+        // replaced the engine under this run (disposing the old one cancels its jobs): that was not the user.
+        const message = engine !== this.engine ? 'The engine restarted (clsLens.threads changed): inspect again.' : 'Cancelled.';
+        if (this.started === started) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message });
         return;
       }
       const msg = errorText(e);
