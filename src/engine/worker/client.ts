@@ -1,5 +1,5 @@
 // Host side of the engine worker: typed jobs with progress and partial results, latest-wins lanes, cancellation,
-// crash recovery, dispose. No `vscode` import, so the CLI and the tests use it too.
+// crash recovery, dispose. No `vscode` import: the extension and the tests use it (the CLI runs Engine in-process).
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EngineOptions } from '../engine';

@@ -8,7 +8,7 @@ import type { PoolingName } from '../../shared/types';
 import { saveBase, writeAtomically } from '../files';
 
 /** The file's bytes for a format; `pooling` picks the vectors of an .npy export. */
-export function exportBytes(ins: VectorsSource, ext: 'json' | 'csv' | 'npy', pooling: PoolingName = 'cls'): Uint8Array {
+function exportBytes(ins: VectorsSource, ext: 'json' | 'csv' | 'npy', pooling: PoolingName = 'cls'): Uint8Array {
   if (ext === 'npy') return toNpy(ins.vectors[pooling]!);
   return Buffer.from(ext === 'csv' ? vectorsCsv(ins) : JSON.stringify(vectorsJson(ins), null, 1));
 }

@@ -9,10 +9,6 @@ export class PinBoard {
 
   constructor(private readonly store: LensStore) {}
 
-  get count(): number {
-    return this.pins.length;
-  }
-
   /** Pin an inspection. Pins from a model with another layer count are dropped first (they cannot be compared). */
   pin(ins: Pick<Inspection, 'text' | 'layerIds' | 'vectors'> | undefined): void {
     if (!ins) { void vscode.window.showInformationMessage('CLS Lens: inspect a selection first, then pin it.'); return; }

@@ -1,10 +1,10 @@
 // From engine results to what the webviews draw. Pure functions (no `vscode`), unit-tested in plain Node.
 import { cosine } from '../../engine/compute/similarity';
-import { rolloutClsRows, runMatrix, type MatrixPayload } from '../../engine/compute/matrix';
+import { rolloutClsRows } from '../../engine/compute/matrix';
 import type { InspectResult } from '../../engine/worker/protocol';
 import { POOLING_COMPARE_ORDER } from '../../shared/poolings';
 import type { FloatTensor, Inspection, PoolingName } from '../../shared/types';
-import type { CompareView, InspectionView, MatrixRequest, PinnedView } from '../../shared/protocol';
+import type { CompareView, InspectionView, PinnedView } from '../../shared/protocol';
 
 
 /** [R, P, P] cosine between poolings per layer. The pooler exists only after the last layer: NaN elsewhere. */
@@ -41,13 +41,8 @@ export function toInspectionView(ins: Inspection | InspectResult, runId: number)
   };
 }
 
-/** One layer of a large matrix, on request; null when the request does not fit the inspection. */
-export function matrixFor(ins: Inspection, req: MatrixRequest): MatrixPayload | null {
-  return runMatrix({ hidden: ins.hidden, layerIds: ins.layerIds, attentions: ins.attentions, rollout: ins.analysis?.rollout ?? null }, req);
-}
-
 export { tokenMeasure } from '../../shared/measures';
-export { quantise, rolloutClsRows, type MatrixPayload } from '../../engine/compute/matrix';
+export type { MatrixPayload } from '../../engine/compute/matrix';
 
 export interface Pin {
   label: string;
