@@ -115,6 +115,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (cmd !== 'inspect' && cmd !== 'compare' && cmd !== 'embed') throw new UsageError(`unknown command "${cmd}"`);
     if (v.csv && (cmd !== 'inspect' || v.json)) throw new UsageError('--csv is for inspect, instead of --json');
+    if (v.csv && (v.token?.length || v.windows)) throw new UsageError('--token and --windows add to the JSON (--json); --csv writes the pooled vectors only');
     const model = v.model ?? process.env.CLS_LENS_MODEL;
     if (!model) throw new UsageError('--model DIR is required (or set CLS_LENS_MODEL)');
     const texts = [...(v.text ?? []), ...(v.file ?? []).map((f) => {
@@ -140,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     } else if (cmd === 'inspect') {
       if (texts.length !== 1) throw new UsageError(`inspect takes one text (--text, --file or stdin); got ${texts.length}`);
       const r = await engine.inspect(model, texts[0], opts);
+      if (v.csv) { process.stdout.write(vectorsCsv(r)); return 0; }
       const out = inspectionJson(r, round);
       for (const spec of v.token ?? []) {
         const i = Number(spec);
@@ -152,8 +154,7 @@ export async function main(argv: string[]): Promise<number> {
         const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'] });
         out.windows = { count: w.windows, stride, vectors: Object.fromEntries(Object.entries(w.vectors).map(([k, t]) => [k, tensorRows(t, round)])) };
       }
-      if (v.csv) process.stdout.write(vectorsCsv(r));
-      else process.stdout.write(v.json ? `${JSON.stringify(out)}\n` : `${summary(r)}\n`);
+      process.stdout.write(v.json ? `${JSON.stringify(out)}\n` : `${summary(r)}\n`);
     } else {
       if (texts.length < 2) throw new UsageError('compare takes at least two texts (--text A --text B)');
       const results: Inspection[] = [];

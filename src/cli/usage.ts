@@ -18,7 +18,7 @@ Options:
   --token I          also print the hidden state of token I at every layer as vectors["token:I"] (inspect; repeatable)
   --digits N         round numbers to N significant digits in JSON (default: full float32 precision)
   --json             print one JSON object (default: a readable summary)
-  --csv              inspect: print the pooled vectors as CSV, one row per pooling and layer (as Export Vectors… writes)
+  --csv              inspect: print the pooled vectors as CSV, one row per pooling and layer (as Export Vectors… writes; not with --token or --windows)
   --pooling LIST     embed: poolings to print, comma-separated (default cls,mean)
   --layers WHICH     embed: 'last' (default) or 'all' layers
 

@@ -9,9 +9,9 @@ const root = path.resolve(__dirname, '..', '..', '..');
 const cliFile = path.join(root, 'dist', 'cli.js');
 const VSCODE_WORDS = /Select Model|clsLens\.|CLS Lens:|Run "/;
 
-function cli(args: string[]): { status: number | null; stderr: string } {
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cliFile, ...args], { encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('cli as a Unix tool', () => {
@@ -36,6 +36,12 @@ describe('cli as a Unix tool', () => {
     const csvMisuse = cli(['compare', '--model', model, '--text', 'a', '--text', 'b', '--csv']);
     assert.equal(csvMisuse.status, 2);
     assert.match(csvMisuse.stderr, /--csv is for inspect/);
+    for (const extra of [['--token', '1'], ['--windows', '8']]) {
+      const r = cli(['inspect', '--model', model, '--text', 'Paris is a city.', '--csv', ...extra]);
+      assert.equal(r.status, 2, `--csv ${extra.join(' ')}: ${r.stdout.slice(0, 80)}`);
+      assert.match(r.stderr, /--token and --windows add to the JSON/);
+      assert.equal(r.stdout, '', 'nothing half-written');
+    }
     const hub = cli(['inspect', '--model', 'some-org/some-model', '--text', 'x']);
     assert.match(hub.stderr, /huggingface-cli download some-org\/some-model/);
     assert.doesNotMatch(hub.stderr, VSCODE_WORDS);
