@@ -19,14 +19,27 @@ export type EngineErrorCode =
 export const ERROR_FIXES = ['model', 'onnxFile', 'text'] as const;
 export type ErrorFix = (typeof ERROR_FIXES)[number];
 
+/**
+ * The input to change for the codes where one is the rule: a model whose folder, files, graph or tokenizer are wrong is
+ * got past by choosing another model; blank text by selecting other text. An explicit `fix` wins.
+ */
+const DEFAULT_FIX: Partial<Record<EngineErrorCode, ErrorFix>> = {
+  'model-not-found': 'model', 'model-files': 'model', 'model-config': 'model', 'onnx-invalid': 'model', 'onnx-unsupported': 'model',
+  tokenizer: 'model', 'vocab-mismatch': 'model', 'empty-text': 'text',
+};
+
 export class EngineError extends Error {
+  /** The input to change, which each surface names in its own terms (see phraseError). */
+  readonly fix: ErrorFix | undefined;
+
   /**
-   * `summary` is the cause; `next` a surface-neutral next step; `fix` the input to change, which each surface names
-   * in its own terms (see phraseError). `message` is the cause and the neutral next step.
+   * `summary` is the cause; `next` a surface-neutral next step; `fix` the input to change (default: the code's rule in
+   * DEFAULT_FIX). `message` is the cause and the neutral next step.
    */
-  constructor(readonly code: EngineErrorCode, readonly summary: string, readonly next?: string, readonly fix?: ErrorFix) {
+  constructor(readonly code: EngineErrorCode, readonly summary: string, readonly next?: string, fix?: ErrorFix) {
     super(next ? `${summary} ${next}` : summary);
     this.name = 'EngineError';
+    this.fix = fix ?? DEFAULT_FIX[code];
   }
 }
 

@@ -42,7 +42,17 @@ test('model errors are surface-neutral and say which input to change', async () 
 test('the fix crosses the worker boundary; a bogus one is dropped', () => {
   const e = fromErrorInfo(toErrorInfo(new EngineError('model-files', 'Cause.', 'Next.', 'onnxFile')));
   assert.deepEqual([e.code, e.summary, e.next, e.fix], ['model-files', 'Cause.', 'Next.', 'onnxFile']);
-  assert.equal(fromErrorInfo({ code: 'model-files', message: 'Cause.', fix: 'rm -rf' as never }).fix, undefined);
+  assert.equal(fromErrorInfo({ code: 'internal', message: 'Cause.', fix: 'rm -rf' as never }).fix, undefined);
+  assert.equal(fromErrorInfo({ code: 'model-files', message: 'Cause.', fix: 'rm -rf' as never }).fix, 'model', 'a bogus fix falls back to the code\'s rule');
+});
+
+test('codes whose way out is another model default to fix "model"; an explicit fix wins; others have none', () => {
+  for (const code of ['model-not-found', 'model-files', 'model-config', 'onnx-invalid', 'onnx-unsupported', 'tokenizer', 'vocab-mismatch'] as const) {
+    assert.equal(new EngineError(code, 'Cause.').fix, 'model', code);
+  }
+  assert.equal(new EngineError('empty-text', 'Cause.').fix, 'text');
+  assert.equal(new EngineError('model-files', 'Cause.', undefined, 'onnxFile').fix, 'onnxFile');
+  for (const code of ['internal', 'run-expired', 'cancelled'] as const) assert.equal(new EngineError(code, 'Cause.').fix, undefined, code);
 });
 
 test('each surface phrases every fix in its own terms', () => {
