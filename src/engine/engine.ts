@@ -9,7 +9,7 @@ import { resolveModelRef } from './models/modelRef';
 import type { HubProgress, HubSettings } from './models/hub/types';
 import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './compute/pooling';
 import { clsTokenCosine, rowwise } from './compute/similarity';
-import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer/tokens';
+import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer';
 import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../shared/types';
 
 export interface EngineOptions {

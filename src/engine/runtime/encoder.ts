@@ -4,7 +4,7 @@ import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
 import { prepareGraph, type OutputPlan } from '../onnx/rewrite';
 import type { ModelFolder } from '../models/modelFolder';
-import type { ModelProto } from '../onnx/proto';
+import type { ModelProto } from '../onnx';
 import type { FloatTensor } from '../../shared/types';
 import { ort, sessionOptionsFor } from './ort';
 
