@@ -27,7 +27,7 @@ async function part(type, fields) {
   return m;
 }
 const optionsMessage = (seq, runId, options) => part('options', { seq, runId, options: { ...OPTIONS, ...options } });
-const statusMessage = (seq, runId, fields) => part('status', { seq, runId, status: 'done', progress: null, message: null, selection: null, ...fields });
+const statusMessage = (seq, runId, fields) => part('status', { seq, runId, status: 'done', progress: null, message: null, selection: null, model: 'bert-mini', ...fields });
 
 /** Marks an element in the page: a redraw replaces it, so the mark tells whether it was redrawn. */
 const mark = (sel) => w.locator(sel).evaluate((e) => { e.dataset.kept = 'yes'; });

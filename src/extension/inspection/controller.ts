@@ -3,11 +3,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readSettings, resolveModelSetting } from '../config';
+import { hubSettingsOf, readSettings } from '../config';
 import { TokenDecorations } from '../decorations';
-import { EngineClient } from '../../engine/worker/client';
+import type { EngineOptions } from '../../engine/engine';
+import { EngineClient, type JobOptions } from '../../engine/worker/client';
 import { EngineError } from '../../engine/errors';
-import type { InspectResult } from '../../engine/worker/protocol';
+import type { DownloadArgs, InspectResult, JobResult } from '../../engine/worker/protocol';
+import { editorErrorMessage, isModelError } from '../models/advice';
+import { effectiveModel, modelLabel } from '../models/modelSetting';
+import type { HubTokenStore } from '../models/token';
 import { toCsv, toNpy } from '../../engine/io/export';
 import type { Inspection, PoolingName } from '../../shared/types';
 import type { MatrixRequest, SelectionInfo, ViewOptions } from '../../shared/protocol';
@@ -22,7 +26,10 @@ export interface RunOptions {
 
 export class LensController implements vscode.Disposable {
   private engine: EngineClient;
-  private engineThreads: number;
+  /** The options the engine worker was started with, as a string to compare (kept in memory only: holds the token). */
+  private engineKey: string;
+  /** A second worker for Hub downloads, so that inspections go on while a model downloads. */
+  private downloader: EngineClient | undefined;
   /** The last finished inspection, with the selection it was made from (decorations map its offsets there). */
   private last: { inspection: InspectResult; runId: number; selection: SelectionInfo } | null = null;
   private runId = 0;
@@ -33,35 +40,72 @@ export class LensController implements vscode.Disposable {
   private readonly status: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly log: vscode.LogOutputChannel,
+    private readonly tokens: HubTokenStore) {
     const s = readSettings();
-    this.engineThreads = s.threads;
-    this.engine = this.startEngine(s.threads);
+    const opts = this.engineOptions();
+    this.engineKey = JSON.stringify(opts);
+    this.engine = this.startEngine(opts);
     this.status = vscode.window.createStatusBarItem('clsLens.status', vscode.StatusBarAlignment.Right, 100);
     this.status.name = 'CLS Lens';
     this.status.command = 'clsLens.selectModel';
     this.updateStatus();
     this.status.show();
     store.update({ options: { ...store.current.options, layer: s.defaultLayer, pooling: s.defaultPooling, measure: s.measure, followSelection: s.followSelection, decorations: s.decorations } });
-    this.disposables.push(this.status, this.decorations, vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)));
+    this.store.update({ model: this.modelState() });
+    this.disposables.push(this.status, this.decorations, vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
+      tokens.onDidChange(() => this.restartIfChanged()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => { this.updateStatus(); this.store.update({ model: this.modelState() }); }));
+  }
+
+  /** Threads and the Hub settings (endpoint, offline, the SecretStorage token): the worker's engine options. */
+  private engineOptions(): EngineOptions {
+    const s = readSettings();
+    return { threads: s.threads, hub: hubSettingsOf(s, this.tokens.token) };
   }
 
   /** The engine worker is the bundle dist/worker.js next to dist/extension.js. */
-  private startEngine(threads: number): EngineClient {
-    return new EngineClient({ threads }, path.join(this.extensionUri.fsPath, 'dist', 'worker.js'));
+  private startEngine(opts: EngineOptions): EngineClient {
+    return new EngineClient(opts, path.join(this.extensionUri.fsPath, 'dist', 'worker.js'));
+  }
+
+  /** A new worker when threads or a Hub setting changed (the engine reads its options once; loaded models go). */
+  private restartIfChanged(): void {
+    const opts = this.engineOptions();
+    const key = JSON.stringify(opts);
+    if (key === this.engineKey) return;
+    this.engineKey = key;
+    void this.engine.dispose();
+    this.engine = this.startEngine(opts);
+    void this.downloader?.dispose();
+    this.downloader = undefined;
+    this.log.info(`engine restarted for new settings (threads ${opts.threads ?? 0}, endpoint ${opts.hub?.endpoint ?? 'default'}, offline ${opts.hub?.offline ? 'on' : 'from HF_HUB_OFFLINE'}, token ${opts.hub?.token ? 'from secret storage' : 'none stored'})`);
+  }
+
+  /** The model setting's label for the views, or null when none is set (the side view then welcomes the user). */
+  private modelState(): string | null {
+    const m = effectiveModel();
+    return m.kind === 'use' && m.value ? modelLabel(m.value) : null;
+  }
+
+  /** Download a Hub model in the download worker (Hub settings from the engine options unless args set them). */
+  download(args: DownloadArgs, opts: JobOptions<'download'> = {}): Promise<JobResult<'download'>> {
+    this.downloader ??= this.startEngine(this.engineOptions());
+    return this.downloader.run('download', args, opts);
+  }
+
+  /** Load a model in the inspection worker (memoised there): its summary, for Model Info. */
+  loadModel(ref: string, onnxFile?: string, opts: JobOptions<'load'> = {}): Promise<JobResult<'load'>> {
+    return this.engine.run('load', { ref, onnxFile }, opts);
   }
 
   private onConfig(e: vscode.ConfigurationChangeEvent): void {
     if (!e.affectsConfiguration('clsLens')) return;
     const s = readSettings();
-    if (e.affectsConfiguration('clsLens.threads') && s.threads !== this.engineThreads) {
-      void this.engine.dispose();
-      this.engineThreads = s.threads;
-      this.engine = this.startEngine(s.threads);
-    }
+    this.restartIfChanged();
     if (e.affectsConfiguration('clsLens.model') || e.affectsConfiguration('clsLens.onnxFile')) {
       this.pins = [];
-      this.store.update({ compare: null });
+      this.store.update({ compare: null, model: this.modelState() });
     }
     const o = this.store.current.options;
     this.setOptions({ followSelection: s.followSelection, decorations: s.decorations, measure: e.affectsConfiguration('clsLens.measure') ? s.measure : o.measure });
@@ -69,20 +113,30 @@ export class LensController implements vscode.Disposable {
   }
 
   private updateStatus(ms?: number): void {
-    const s = readSettings();
-    const name = this.last?.inspection.model.name ?? (s.model ? path.basename(s.model) : 'no model');
+    const m = effectiveModel();
+    const value = m.kind === 'use' ? m.value : '';
+    const name = this.last?.inspection.model.name ?? (m.kind === 'refuse' ? 'model blocked' : modelLabel(value));
     this.status.text = `$(telescope) ${name}${ms !== undefined ? ` · ${ms.toFixed(0)} ms` : ''}`;
-    this.status.tooltip = s.model ? `CLS Lens model: ${s.model}\nClick to switch model.` : 'CLS Lens: no model configured. Click to select one.';
+    this.status.tooltip = m.kind === 'refuse' ? `CLS Lens: ${m.message}` : value ? `CLS Lens model: ${value}\nClick to switch model.` : 'CLS Lens: no model configured. Click to select one.';
   }
 
   /** Inspect a selection. Resolves when the views have the result (or the error). Never throws. */
   async inspect(selection: SelectionInfo, opts: RunOptions): Promise<void> {
     const s = readSettings();
-    const modelRef = resolveModelSetting(s.model);
+    const model = effectiveModel();
+    if (model.kind === 'refuse') {
+      this.last = null;
+      this.decorations.clear();
+      this.store.update({ status: 'error', selection, inspection: null, message: model.message });
+      if (opts.mode === 'command') void this.offerModelFix(model.message);
+      return;
+    }
+    if (model.note) this.log.warn(model.note);
+    const modelRef = model.ref;
     if (!modelRef) {
       this.last = null;
       this.decorations.clear();
-      this.store.update({ status: 'error', selection, inspection: null, message: 'No model is configured: run "CLS Lens: Select Model…" or set clsLens.model to a model folder.' });
+      this.store.update({ status: 'error', selection, inspection: null, message: 'No model is configured: run "CLS Lens: Select Model…", or set clsLens.model to a Hub id (e.g. Xenova/bert-base-uncased) or a model folder.' });
       if (opts.mode === 'command') void this.offerModelFix('No model is configured.');
       return;
     }
@@ -111,14 +165,14 @@ export class LensController implements vscode.Disposable {
         if (this.started === started) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message: 'Cancelled.' });
         return;
       }
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = e instanceof EngineError ? editorErrorMessage(e, s.offline) : e instanceof Error ? e.message : String(e);
       this.log.error(`inspect failed: ${msg}`);
       // the previous result belongs to another selection: drop it rather than show it beside this one
       this.last = null;
       this.decorations.clear();
       this.store.update({ status: 'error', selection, progress: null, message: msg, inspection: null });
       if (opts.mode === 'command') {
-        if (e instanceof EngineError && ['model-not-found', 'model-files', 'model-config', 'onnx-invalid', 'onnx-unsupported', 'tokenizer', 'vocab-mismatch'].includes(e.code)) void this.offerModelFix(msg);
+        if (e instanceof EngineError && isModelError(e.code)) void this.offerModelFix(msg);
         else void vscode.window.showErrorMessage(`CLS Lens: ${msg}`);
       }
     }
@@ -255,6 +309,7 @@ export class LensController implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
     void this.engine.dispose();
+    void this.downloader?.dispose();
   }
 }
 

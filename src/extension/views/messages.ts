@@ -3,7 +3,7 @@
 import { PROTOCOL_VERSION, type PartUpdateMessage } from '../../shared/protocol';
 import type { LensState, StateKey, StoreChange } from '../stateChange';
 
-const STATUS_KEYS: readonly StateKey[] = ['status', 'progress', 'message', 'selection'];
+const STATUS_KEYS: readonly StateKey[] = ['status', 'progress', 'message', 'selection', 'model'];
 
 /**
  * The small messages for `change` (in a fixed order: status, options, compare; all with the change's seq), or null
@@ -14,7 +14,7 @@ export function partMessages(change: StoreChange, state: Readonly<LensState>): P
   const head = { version: PROTOCOL_VERSION as typeof PROTOCOL_VERSION, seq: change.seq, runId: state.inspection?.runId ?? -1 };
   const out: PartUpdateMessage[] = [];
   if (STATUS_KEYS.some((k) => change.keys.has(k))) {
-    out.push({ type: 'status', ...head, status: state.status, progress: state.progress, message: state.message, selection: state.selection });
+    out.push({ type: 'status', ...head, status: state.status, progress: state.progress, message: state.message, selection: state.selection, model: state.model });
   }
   if (change.keys.has('options')) out.push({ type: 'options', ...head, options: state.options });
   if (change.keys.has('compare')) out.push({ type: 'compare', ...head, compare: state.compare });
