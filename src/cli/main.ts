@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
+import { badHubId, cliErrorMessage, downloadCommand, hubOptionsFrom, stderrProgress } from './hub';
 import { tokenVector } from '../engine/compute/pooling';
 import { measure, METRICS } from '../engine/compute/similarity';
 import { POOLINGS, type FloatTensor, type Inspection, type PoolingName } from '../shared/types';
@@ -11,9 +12,14 @@ const USAGE = `Usage:
   cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json] [--no-attentions] [--max-tokens N] [--windows STRIDE]
   cls-lens compare --model DIR --text A --text B [--text C …] [--json]
   cls-lens embed   --model DIR (--file PATH | < stdin) [--pooling cls,mean] [--layers last|all]   one text per line → JSON lines
+  cls-lens download ORG/NAME[@REV] [--onnx-file F] [--offline] [--endpoint URL] [--cache-dir DIR] [--json]   prints the snapshot folder
 
 Options:
-  --model DIR        model folder (config.json, tokenizer.json, onnx/model.onnx or model.onnx); or env CLS_LENS_MODEL
+  --model DIR        model folder (config.json, tokenizer.json, onnx/model.onnx or model.onnx), or a Hugging Face Hub id
+                     ORG/NAME[@REV] (downloaded into the cache Python's huggingface_hub uses); or env CLS_LENS_MODEL
+  --offline          Hub models from the cache only (or HF_HUB_OFFLINE=1)
+  --endpoint URL     Hub endpoint (or HF_ENDPOINT; default https://huggingface.co)
+  --cache-dir DIR    Hub cache (or HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)
   --onnx-file F      ONNX file inside the folder (default: onnx/model.onnx, then model.onnx, then quantised variants)
   --max-tokens N     cap on tokens including [CLS]/[SEP] (default: the model's maximum)
   --threads N        onnxruntime intra-op threads (default: onnxruntime's choice)
@@ -24,6 +30,8 @@ Options:
   --json             print one JSON object (default: a readable summary)
   --pooling LIST     embed: poolings to print (cls, mean, meanWithSpecials, max, meanSqrtLen, lastToken, pooler)
   --layers WHICH     embed: 'last' (default) or 'all' layers
+
+Hub tokens (private and gated models): HF_TOKEN, else the file \`huggingface-cli login\` writes ($HF_HOME/token).
 `;
 
 class UsageError extends Error {}
@@ -126,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
         threads: { type: 'string' }, windows: { type: 'string' }, digits: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         pooling: { type: 'string', default: 'cls,mean' }, layers: { type: 'string', default: 'last' }, token: { type: 'string', multiple: true },
+        offline: { type: 'boolean', default: false }, endpoint: { type: 'string' }, 'cache-dir': { type: 'string' },
       },
     });
   } catch (e) {
@@ -135,8 +144,15 @@ export async function main(argv: string[]): Promise<number> {
   const { values: v, positionals } = parsed;
   const cmd = positionals[0];
   if (v.help || !cmd) { process.stdout.write(USAGE); return v.help ? 0 : 2; }
-  const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined });
+  const { cacheDir, ...hub } = hubOptionsFrom(v);
+  const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined, cacheDir, hub });
   try {
+    if (cmd === 'download') {
+      const bad = badHubId(positionals[1]);
+      if (bad) throw new UsageError(bad);
+      process.stdout.write(`${await downloadCommand(positionals[1], v)}\n`);
+      return 0;
+    }
     if (cmd !== 'inspect' && cmd !== 'compare' && cmd !== 'embed') throw new UsageError(`unknown command "${cmd}"`);
     const model = v.model ?? process.env.CLS_LENS_MODEL;
     if (!model) throw new UsageError('--model DIR is required (or set CLS_LENS_MODEL)');
@@ -149,14 +165,15 @@ export async function main(argv: string[]): Promise<number> {
     const round: Round = digits ? (x) => Number(x.toPrecision(digits)) : (x) => x;
     const maxTokens = v['max-tokens'] ? Number(v['max-tokens']) : undefined;
     if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 2)) throw new UsageError('--max-tokens takes a whole number above 2');
-    const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'] };
+    const onDownload = stderrProgress();
+    const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'], onDownload };
     if (cmd === 'embed') {
       const poolings = v.pooling!.split(',').map((x) => x.trim());
       const bad = poolings.filter((p) => !(POOLINGS as readonly string[]).includes(p));
       if (bad.length) throw new UsageError(`unknown pooling ${bad.join(', ')}; choose from ${POOLINGS.join(', ')}`);
       if (v.layers !== 'last' && v.layers !== 'all') throw new UsageError('--layers takes last or all');
       const lines = texts.join('\n').split(/\r?\n/).filter((l) => l.length > 0);
-      for await (const e of engine.embed(model, lines, { poolings: poolings as PoolingName[], layers: v.layers, maxTokens, onnxFile: v['onnx-file'] })) {
+      for await (const e of engine.embed(model, lines, { poolings: poolings as PoolingName[], layers: v.layers, maxTokens, onnxFile: v['onnx-file'], onDownload })) {
         const vectors = Object.fromEntries(Object.entries(e.vectors).map(([k, d]) => [k, Array.from(d, round)]));
         process.stdout.write(`${JSON.stringify({ index: e.index, tokens: e.tokens, truncated: e.truncated, layers: e.layerIds, vectors })}\n`);
       }
@@ -172,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
       if (v.windows) {
         const stride = Number(v.windows);
         if (!Number.isInteger(stride) || stride < 0) throw new UsageError('--windows takes a whole number of shared tokens');
-        const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'] });
+        const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'], onDownload });
         out.windows = { count: w.windows, stride, vectors: Object.fromEntries(Object.entries(w.vectors).map(([k, t]) => [k, rows(t, round)])) };
       }
       process.stdout.write(v.json ? `${JSON.stringify(out)}\n` : `${summary(r)}\n`);
@@ -192,7 +209,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`cls-lens: ${e.message}\n\n${USAGE}`); return 2; }
-    process.stderr.write(`cls-lens: ${e instanceof EngineError ? e.message : (e as Error).stack}\n`);
+    process.stderr.write(`cls-lens: ${e instanceof EngineError ? cliErrorMessage(e) : (e as Error).stack}\n`);
     return 1;
   } finally {
     await engine.dispose();

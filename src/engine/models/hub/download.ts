@@ -69,18 +69,29 @@ async function fileMeta(ctx: HubContext, hub: HubRef, commit: string, file: stri
   return { path: file, etag, size, url };
 }
 
-/** Progress reports: every file's bytes add up; at most one 'downloading' report per 100 ms and one at each file's end. */
+/**
+ * Progress reports: every file's bytes add up. 'downloading' reports come at most every 100 ms (the last one of a
+ * burst is sent when the 100 ms are up, so a stalled transfer shows its true count); other phases at once.
+ */
 function reporter(opts: HubOptions) {
   const state: HubProgress = { phase: 'listing', bytes: 0, total: 0, filesDone: 0, filesTotal: 0 };
   let last = 0;
-  const emit = (p: Partial<HubProgress>, force = true) => {
-    Object.assign(state, p);
-    const now = Date.now();
-    if (!force && now - last < 100) return;
-    last = now;
+  let trailing: NodeJS.Timeout | undefined;
+  const send = () => {
+    clearTimeout(trailing);
+    trailing = undefined;
+    last = Date.now();
     opts.onProgress?.({ ...state });
   };
-  return { state, emit };
+  const emit = (p: Partial<HubProgress>, force = true) => {
+    Object.assign(state, p);
+    if (!opts.onProgress) return;
+    const wait = 100 - (Date.now() - last);
+    if (force || wait <= 0) send();
+    else if (!trailing) { trailing = setTimeout(send, wait); trailing.unref(); }
+  };
+  const stop = () => { clearTimeout(trailing); trailing = undefined; };
+  return { state, emit, stop };
 }
 
 const unreachable = (e: unknown) => e instanceof NetworkError;
@@ -113,7 +124,17 @@ export async function downloadModel(ref: string | HubRef, opts: DownloadOptions 
 }
 
 async function downloadOnline(ctx: HubContext, hub: HubRef, repoDir: string, cacheDir: string, opts: DownloadOptions, tuning: DownloadTuning): Promise<HubModel> {
-  const { state, emit } = reporter(opts);
+  const { state, emit, stop } = reporter(opts);
+  try {
+    return await fetchAll(ctx, hub, repoDir, cacheDir, opts, tuning, state, emit);
+  } finally {
+    stop();
+  }
+}
+
+type Emit = ReturnType<typeof reporter>['emit'];
+
+async function fetchAll(ctx: HubContext, hub: HubRef, repoDir: string, cacheDir: string, opts: DownloadOptions, tuning: DownloadTuning, state: HubProgress, emit: Emit): Promise<HubModel> {
   emit({ phase: 'listing' });
   const info = await fetchRepoInfo(ctx, hub);
   const sizes = new Map(info.siblings.map((s) => [s.path, s.size]));
@@ -142,7 +163,7 @@ async function downloadOnline(ctx: HubContext, hub: HubRef, repoDir: string, cac
       retries: tuning.retries, backoffMs: tuning.backoffMs, lockStaleMs: tuning.lockStaleMs,
       onBytes: (n) => {
         if (fileStart < 0) fileStart = n; // a resumed partial was on disk already
-        emit({ phase: 'downloading', file: m.path, bytes: before + n }, n === m.size);
+        emit({ phase: 'downloading', file: m.path, bytes: before + n }, false);
       },
     });
     if (did) { downloaded.add(m.path); fetched += m.size - Math.max(0, fileStart); }
@@ -166,7 +187,7 @@ function onnxList(paths: { path: string; size?: number }[]): RepoOnnxFile[] {
     if (p.size !== undefined) out.size = p.size;
     if (data) { out.externalData = data; const s = sizes.get(data); if (s !== undefined) out.externalDataSize = s; }
     return out;
-  }).sort((a, b) => a.path.localeCompare(b.path));
+  }).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** The repo's ONNX files with sizes: online from the file API; offline (or unreachable) from the cached snapshot. */
