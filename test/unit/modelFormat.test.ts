@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { downloadLine, formatBytes, formatRate, formatRemaining, precisionOf, RateMeter } from '../../src/extension/models/format';
+import { displayName, downloadLine, formatBytes, formatRate, formatRemaining, precisionOf, RateMeter } from '../../src/extension/models/format';
 import { editorErrorMessage, isModelError } from '../../src/extension/models/advice';
 import { tokenProblem } from '../../src/extension/models/tokenCheck';
 
@@ -81,4 +81,13 @@ test('a token must look like one', () => {
   assert.ok(tokenProblem('hf_ab cd1234'));
   assert.ok(tokenProblem('hf_x'));
   assert.equal(tokenProblem('  hf_abcdefghijkl  '), null);
+});
+
+test('a Hub snapshot named by its commit is shown by its Hub id; other names stay', () => {
+  const commit = '358189bf101c8f6386f765877ee89fc2e83b2aa1';
+  assert.equal(displayName(commit, 'org/model'), 'org/model');
+  assert.equal(displayName(commit, 'org/model@main'), 'org/model');
+  assert.equal(displayName(commit, 'org/model@v1'), 'org/model@v1');
+  assert.equal(displayName('bert-base-uncased', 'Xenova/bert-base-uncased'), 'bert-base-uncased');
+  assert.equal(displayName(commit, '/models/x'), commit, 'a folder keeps the engine name');
 });

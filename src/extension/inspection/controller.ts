@@ -10,6 +10,7 @@ import { EngineClient, type JobOptions } from '../../engine/worker/client';
 import { EngineError } from '../../engine/errors';
 import type { DownloadArgs, InspectResult, JobResult } from '../../engine/worker/protocol';
 import { editorErrorMessage, isModelError } from '../models/advice';
+import { displayName } from '../models/format';
 import { effectiveModel, modelLabel } from '../models/modelSetting';
 import type { HubTokenStore } from '../models/token';
 import { toCsv, toNpy } from '../../engine/io/export';
@@ -147,9 +148,11 @@ export class LensController implements vscode.Disposable {
     // the notification's Cancel button (command) or a newer selection (lane) cancels the job
     const run = (sink: ProgressSink, token?: vscode.CancellationToken) => this.engine.run('inspect', args, { lane: 'inspect', token, onProgress: progressReporter(sink) });
     try {
-      const inspection = opts.mode === 'command'
+      const result = opts.mode === 'command'
         ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: inspecting selection', cancellable: true }, (p, token) => run(p, token))
         : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CLS Lens' }, (p) => run(p));
+      // a Hub snapshot folder is named by its commit: show the Hub id instead
+      const inspection = { ...result, model: { ...result.model, name: displayName(result.model.name, modelRef) } };
       const runId = ++this.runId;
       this.last = { inspection, runId, selection };
       const view = toInspectionView(inspection, runId);

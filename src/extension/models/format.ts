@@ -93,3 +93,13 @@ export function precisionOf(onnxFile: string): Precision {
   if (tag(/^(model|encoder_model|model_optimized|encoder)$/) || tag(/(^|[_.-])(fp32|float32)$/)) return { name: 'fp32', detail: 'full-precision weights (no precision suffix in the file name)' };
   return { name: 'unknown', detail: `the file name "${base}.onnx" does not say` };
 }
+
+/**
+ * The name to show for a model: the engine names a model by its config's `_name_or_path`, else its folder, which for
+ * a Hub snapshot is the commit hash; then the Hub id of the setting reads better.
+ */
+export function displayName(engineName: string, ref: string): string {
+  const hub = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@(.+))?$/.exec(ref.trim());
+  if (!hub || !/^[0-9a-f]{40}$/.test(engineName)) return engineName;
+  return hub[2] && hub[2] !== 'main' ? `${hub[1]}@${hub[2]}` : hub[1];
+}

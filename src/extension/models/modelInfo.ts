@@ -11,6 +11,7 @@ import { readSettings } from '../config';
 import type { ModelServices } from './download';
 import { editorErrorMessage } from './advice';
 import { modelInfoMarkdown, type InfoFile, type ModelInfo } from './infoText';
+import { displayName } from './format';
 import { effectiveModel } from './modelSetting';
 
 export const INFO_SCHEME = 'cls-lens-info';
@@ -40,8 +41,9 @@ async function gather(s: ModelServices): Promise<ModelInfo | string> {
   if (m.kind === 'refuse') return m.message;
   if (!m.ref) return 'No model is configured: run "CLS Lens: Select Model…".';
   const settings = readSettings();
-  const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: reading the model…', cancellable: true },
+  const loaded = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: reading the model…', cancellable: true },
     (_p, token) => s.controller.loadModel(m.ref, settings.onnxFile || undefined, { token }));
+  const summary = { ...loaded, name: displayName(loaded.name, m.value) };
   const folder = real(summary.folder);
   let hub: ModelInfo['hub'] = null;
   for (const c of await listCachedModels()) {
