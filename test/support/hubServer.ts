@@ -68,6 +68,8 @@ export class HubServer {
   readonly drops = new Map<string, { bytes: number; times: number }>();
   /** Repo path → served with one byte changed (same size). */
   readonly corrupt = new Set<string>();
+  /** Answer every Hub request 503 (an outage). */
+  down = false;
   /** Answer the file API without sizes even when asked for `?blobs=true` (older mirrors). */
   plainListing = false;
   /** Repo paths listed by the file API but answered 404 EntryNotFound by resolve. */
@@ -143,6 +145,7 @@ export class HubServer {
 
   private onHub(q: http.IncomingMessage, s: http.ServerResponse): void {
     this.record('hub', q);
+    if (this.down) { this.fail(s, 503, undefined, 'Service unavailable'); return; }
     const url = new URL(q.url ?? '/', this.endpoint);
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
     const res = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);

@@ -140,7 +140,8 @@ export function statusError(ctx: HubContext, r: HubResponse, what: RequestSubjec
   const { repo, revision, file } = what;
   const page = `${ctx.endpoint}/${repo}`;
   const hasToken = Boolean(ctx.token);
-  if (code === 'GatedRepo' || r.status === 403) {
+  const fromEndpoint = (() => { try { return new URL(r.url).origin === new URL(ctx.endpoint).origin; } catch { return false; } })();
+  if (code === 'GatedRepo' || (r.status === 403 && fromEndpoint)) {
     return new EngineError('hub-gated', `${repo} is a gated model: its files are shared only with accounts that accepted its terms.`,
       hasToken ? `Accept its terms on ${page} with the account of your token, then try again.` : `Accept its terms on ${page}, then set a token of that account.`);
   }
