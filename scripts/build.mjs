@@ -54,6 +54,8 @@ function copyAssets() {
 const t0 = Date.now();
 // a production build starts from an empty dist/ so that no stale source map or bundle is packaged
 if (production) fs.rmSync(rel('dist'), { recursive: true, force: true });
+// test bundles are rebuilt from test/ each time: a test file renamed or removed must not keep running from a stale bundle
+if (!production) fs.rmSync(rel('out/test'), { recursive: true, force: true });
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   copyAssets();

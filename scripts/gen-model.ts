@@ -11,7 +11,7 @@
 // bertGraph.ts for the graph, the initialisation and the position-id convention.
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeModelChunks, encodeTag, encodeTensor, encodeVarint, readFields, concatBytes, Wire } from '../src/engine/onnx/proto';
+import { encodeModelChunks, encodeTag, encodeTensor, encodeVarint, readFields, concatBytes, Wire } from '../src/engine/onnx';
 import {
   ARCHS, PRESETS, VARIANTS, archConfig, buildBertOnnx, generateParam, hfParams, numel, PRESET_SIZES,
   type Arch, type ArchConfig, type LazyInitializer, type Preset, type Variant,

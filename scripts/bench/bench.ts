@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Engine } from '../../src/engine/engine';
 import { ort } from '../../src/engine/runtime/ort';
 import { prepareGraph } from '../../src/engine/onnx/rewrite';
-import { encodeText } from '../../src/engine/tokenizer/tokens';
+import { encodeText } from '../../src/engine/tokenizer';
 import { toInspectionView } from '../../src/extension/inspection/viewModel';
 import { generateModel } from '../gen-model';
 

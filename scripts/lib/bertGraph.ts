@@ -11,7 +11,7 @@
 //    tokens, cumsum(input_ids != pad) * (input_ids != pad) + pad_token_id, so real tokens start at pad_token_id + 1
 //    = 2 and pad tokens get pad_token_id (whose embedding row is zero). max_position_embeddings is therefore
 //    model_max_length + 2 for roberta, as in roberta-base (514 for 512 tokens).
-import { AttributeType, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/engine/onnx/proto';
+import { AttributeType, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/engine/onnx';
 import { Rng } from './rng';
 
 export type Arch = 'bert' | 'distilbert' | 'roberta';

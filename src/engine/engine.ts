@@ -9,7 +9,7 @@ import { resolveModelRef } from './models/modelRef';
 import type { HubProgress, HubSettings } from './models/hub/types';
 import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './compute/pooling';
 import { clsTokenCosine, rowwise } from './compute/similarity';
-import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer/tokens';
+import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer';
 import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../shared/types';
 
 export interface EngineOptions {
@@ -168,7 +168,7 @@ export class Engine {
   }
 
   private refuseBlank(text: string): void {
-    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
+    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', undefined, 'text');
   }
 
   private classes(m: LoadedModel, enc: EncodedText): TokenClasses {

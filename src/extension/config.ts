@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { POOLINGS, type PoolingName } from '../shared/types';
+import { isPoolingName, type PoolingName } from '../shared/poolings';
 import { TOKEN_MEASURES, type TokenMeasure } from '../shared/protocol';
 
 export interface LensSettings {
@@ -25,7 +25,7 @@ export function readSettings(): LensSettings {
     maxTokens: Math.max(0, Math.floor(c.get<number>('maxTokens', 0))),
     threads: Math.max(0, Math.floor(c.get<number>('threads', 0))),
     defaultLayer: Math.floor(c.get<number>('defaultLayer', -1)),
-    defaultPooling: (POOLINGS as readonly string[]).includes(pooling) ? (pooling as PoolingName) : 'cls',
+    defaultPooling: isPoolingName(pooling) ? pooling : 'cls',
     measure: (TOKEN_MEASURES as readonly string[]).includes(measure) ? (measure as TokenMeasure) : 'clsAttention',
     followSelection: c.get<boolean>('followSelection', false),
     decorations: c.get<boolean>('decorations', true),

@@ -9,11 +9,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('CLS Lens', { log: true });
   const store = new LensStore();
   const controller = new LensController(context.extensionUri, store, log);
-  const sideView = new SideViewProvider(context.extensionUri, store, controller, log);
+  const services = { extensionUri: context.extensionUri, store, controller, log };
+  const sideView = new SideViewProvider(services);
   context.subscriptions.push(
     log, store, controller, sideView,
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
-    InspectorPanel.registerSerializer(context.extensionUri, store, controller, log),
+    InspectorPanel.registerSerializer(services),
     ...registerCommands({ extensionUri: context.extensionUri, store, controller, log, globalState: context.globalState }),
     followSelection(store, controller),
   );

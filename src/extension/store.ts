@@ -1,39 +1,37 @@
 import * as vscode from 'vscode';
-import type { CompareView, InspectionView, RunStatus, SelectionInfo, Snapshot, Surface, ViewOptions } from '../shared/protocol';
+import type { Snapshot, Surface, ViewOptions } from '../shared/protocol';
+import { changedKeys, type LensState, type StoreChange } from './stateChange';
 
-/** The state every surface renders. One owner; surfaces read snapshots of it. */
-export interface LensState {
-  status: RunStatus;
-  selection: SelectionInfo | null;
-  message: string | null;
-  progress: string | null;
-  inspection: InspectionView | null;
-  compare: CompareView | null;
-  options: ViewOptions;
-}
+export type { LensState, StateKey, StoreChange } from './stateChange';
 
 export const DEFAULT_OPTIONS: ViewOptions = { layer: -1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true };
 
+/** The one owner of LensState. Every update that changes something bumps seq and says which keys changed. */
 export class LensStore implements vscode.Disposable {
   private state: LensState = {
     status: 'idle', selection: null, progress: null, inspection: null, compare: null, options: { ...DEFAULT_OPTIONS },
     message: 'Select text in an editor, then run "CLS Lens: Inspect Selection".',
   };
-  private seq = 0;
-  private readonly emitter = new vscode.EventEmitter<void>();
+  private counter = 0;
+  private readonly emitter = new vscode.EventEmitter<StoreChange>();
+  /** Fires once per update that changed something, with the changed keys and the new seq. */
   readonly onDidChange = this.emitter.event;
 
   get current(): Readonly<LensState> { return this.state; }
+  get seq(): number { return this.counter; }
 
+  /** Applies `patch` and records which keys really changed; an update that changes nothing fires nothing. */
   update(patch: Partial<LensState>): void {
+    const keys = changedKeys(this.state, patch);
+    if (keys.size === 0) return;
     this.state = { ...this.state, ...patch };
-    this.seq++;
-    this.emitter.fire();
+    this.counter++;
+    this.emitter.fire({ keys, seq: this.counter });
   }
 
   snapshot(surface: Surface): Snapshot {
     const s = this.state;
-    return { surface, seq: this.seq, status: s.status, selection: s.selection, message: s.message, progress: s.progress,
+    return { surface, seq: this.counter, status: s.status, selection: s.selection, message: s.message, progress: s.progress,
       inspection: s.inspection, compare: s.compare, options: s.options };
   }
 

@@ -1,10 +1,16 @@
 // The one message protocol between the extension host and the webviews (panel and side view).
-// Imported by both bundles: no `vscode` import, no Node import. Messages are full snapshots, not deltas;
-// large numeric data travels as typed arrays (VS Code >= 1.57 transfers them as binary). Attention matrices and
+// Imported by both bundles: no `vscode` import, no Node import. A full snapshot (with the inspection) travels once per
+// run, on `ready`, and whenever the webview may be out of sync; smaller changes travel as small messages that each
+// replace one part of the snapshot whole: `options`, `status` (status, progress, message, selection), `compare`.
+// Every host message carries the store's seq (the snapshot inside it); the webview drops a message with a lower seq
+// than the last it applied. A small message names the run (runId of the inspection, -1 for none) it belongs to:
+// a webview with no snapshot, or another run, asks for a snapshot (requestSnapshot) instead of applying it.
+// Large numeric data travels as typed arrays (VS Code >= 1.57 transfers them as binary). Attention matrices and
 // token×token matrices are too large to snapshot at 512 tokens: the webview asks for one layer at a time.
-import type { FloatTensor, ModelSummary, PoolingName, Timings, Token, Truncation } from './types';
+import { isPoolingName } from './poolings';
+import type { AttentionAnalysis, FloatTensor, Inspection, PoolingName } from './types';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type Surface = 'panel' | 'side';
 
@@ -40,19 +46,12 @@ export interface ViewOptions {
 }
 
 /**
- * One inspected text, trimmed to what the views draw eagerly. Shapes use L = model layers, T = tokens,
+ * One inspected text, trimmed to what the views draw eagerly: the Inspection's own fields as they are (declared once,
+ * in types.ts), plus what the host derives for the views. Shapes use L = model layers, T = tokens,
  * H = hidden size, R = layerIds.length (L+1, or 1 when only the last hidden state is readable).
  */
-export interface InspectionView {
+export interface InspectionView extends Pick<Inspection, 'model' | 'text' | 'tokens' | 'truncation' | 'layerIds' | 'vectors' | 'norms' | 'timings'> {
   runId: number;
-  model: ModelSummary;
-  text: string;
-  tokens: Token[];
-  truncation: Truncation;
-  layerIds: number[];
-  /** Each [R, H] (pooler [1, H]). */
-  vectors: Partial<Record<PoolingName, FloatTensor>>;
-  norms: Partial<Record<PoolingName, Float32Array>>;
   /** [R, P, P]: cosine between every pair of the poolings in `poolingNames`, per layer (pooler compared at the last layer only, NaN elsewhere). */
   poolingCos: FloatTensor;
   poolingNames: PoolingName[];
@@ -61,15 +60,10 @@ export interface InspectionView {
   /** [R, T]: cosine of [CLS] to each token. */
   clsToken: FloatTensor;
   /** Null when the model's attention cannot be read (model.attentions says why). */
-  attention: {
-    /** [L, heads, T]: attention from [CLS] to each token. */
-    clsRow: FloatTensor;
+  attention: (Pick<AttentionAnalysis, 'clsRow' | 'toCls' | 'toSep' | 'toPunct' | 'toSelf' | 'entropy'> & {
     /** [L, T]: the [CLS] row of the rollout up to each layer. */
     rolloutClsRow: FloatTensor;
-    /** Each [L, heads]. */
-    toCls: FloatTensor; toSep: FloatTensor; toPunct: FloatTensor; toSelf: FloatTensor; entropy: FloatTensor;
-  } | null;
-  timings: Timings;
+  }) | null;
 }
 
 /** A text pinned for comparison. */
@@ -85,7 +79,7 @@ export interface CompareView {
   matrices: Partial<Record<PoolingName, FloatTensor>>;
 }
 
-/** What a webview shows, as one value. The host always sends the whole of it. */
+/** What a webview shows, as one value: a snapshot message sends the whole of it, small messages one part. */
 export interface Snapshot {
   surface: Surface;
   status: RunStatus;
@@ -118,13 +112,37 @@ export interface MatrixMessage {
   scale: number;
   dims: number[];
 }
-export type HostMessage = SnapshotMessage | MatrixMessage;
+/** Fields every small host message has. */
+interface PartMessage {
+  version: typeof PROTOCOL_VERSION;
+  /** The store's seq after this change (as Snapshot.seq). */
+  seq: number;
+  /** runId of the inspection the host's state holds (-1: none); the webview applies the message only on that run. */
+  runId: number;
+}
+/** The view options changed: all of them. */
+export interface OptionsMessage extends PartMessage { type: 'options'; options: ViewOptions }
+/** The run status changed: status, progress, message and selection (never the inspection). */
+export interface StatusMessage extends PartMessage {
+  type: 'status';
+  status: RunStatus;
+  progress: string | null;
+  message: string | null;
+  selection: SelectionInfo | null;
+}
+/** The compare view changed (null: nothing pinned or compared). */
+export interface CompareMessage extends PartMessage { type: 'compare'; compare: CompareView | null }
+/** Messages that replace one part of the webview's snapshot. */
+export type PartUpdateMessage = OptionsMessage | StatusMessage | CompareMessage;
+export type HostMessage = SnapshotMessage | MatrixMessage | PartUpdateMessage;
 
 // ---- webview → host
 export interface ReadyMessage {
   type: 'ready';
   surface: Surface;
 }
+/** The webview got a small message it cannot apply (no snapshot yet, or another run): the host sends a snapshot. */
+export interface RequestSnapshotMessage { type: 'requestSnapshot' }
 /** A button in the webview asks the host to run a contributed command. */
 export interface RunCommandMessage {
   type: 'runCommand';
@@ -147,7 +165,7 @@ export interface RequestMatrixMessage { type: 'requestMatrix'; request: MatrixRe
 export interface SetOptionsMessage { type: 'setOptions'; options: Partial<ViewOptions> }
 /** Save a rendered heatmap: a PNG data URL from canvas.toDataURL. */
 export interface SavePngMessage { type: 'savePng'; name: string; dataUrl: string }
-export type WebviewMessage = ReadyMessage | RunCommandMessage | RequestMatrixMessage | SetOptionsMessage | SavePngMessage;
+export type WebviewMessage = ReadyMessage | RequestSnapshotMessage | RunCommandMessage | RequestMatrixMessage | SetOptionsMessage | SavePngMessage;
 
 // ---- guards (both sides validate what they receive)
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -161,12 +179,28 @@ export function isSelectionInfo(v: unknown): v is SelectionInfo {
 
 const isTensor = (v: unknown): v is FloatTensor => isObject(v) && v.data instanceof Float32Array && Array.isArray(v.dims)
   && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
-const POOLING_SET: ReadonlySet<unknown> = new Set(['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler']);
+
+/** One check per ViewOptions field (the only keys a setOptions patch may carry). */
+const OPTION_CHECKS: Record<keyof ViewOptions, (v: unknown) => boolean> = {
+  layer: Number.isInteger,
+  head: Number.isInteger,
+  measure: (v) => (TOKEN_MEASURES as readonly unknown[]).includes(v),
+  pooling: isPoolingName,
+  followSelection: (v) => typeof v === 'boolean',
+  decorations: (v) => typeof v === 'boolean',
+};
 
 export function isViewOptions(v: unknown): v is ViewOptions {
-  return isObject(v) && Number.isInteger(v.layer) && Number.isInteger(v.head) && (TOKEN_MEASURES as readonly unknown[]).includes(v.measure)
-    && POOLING_SET.has(v.pooling) && typeof v.followSelection === 'boolean' && typeof v.decorations === 'boolean';
+  return isObject(v) && (Object.keys(OPTION_CHECKS) as (keyof ViewOptions)[]).every((k) => OPTION_CHECKS[k](v[k]));
 }
+
+/** Some ViewOptions fields, each valid; no other keys. */
+export function isViewOptionsPatch(v: unknown): v is Partial<ViewOptions> {
+  return isObject(v) && Object.entries(v).every(([k, x]) => Object.hasOwn(OPTION_CHECKS, k) && OPTION_CHECKS[k as keyof ViewOptions](x));
+}
+
+/** A PNG data URL as canvas.toDataURL('image/png') makes it: the prefix, then base64 only. */
+const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
 
 export function isInspectionView(v: unknown): v is InspectionView {
   return isObject(v) && Number.isInteger(v.runId) && isObject(v.model) && typeof v.text === 'string' && Array.isArray(v.tokens)
@@ -180,8 +214,24 @@ export function isSnapshot(v: unknown): v is Snapshot {
     && (v.message === null || typeof v.message === 'string')
     && (v.progress === null || typeof v.progress === 'string')
     && (v.inspection === null || isInspectionView(v.inspection))
-    && (v.compare === null || (isObject(v.compare) && Array.isArray(v.compare.pins)))
+    && (v.compare === null || isCompareView(v.compare))
     && isViewOptions(v.options);
+}
+
+function isCompareView(v: unknown): v is CompareView {
+  return isObject(v) && Array.isArray(v.pins) && Array.isArray(v.layerIds) && isObject(v.matrices)
+    && Object.entries(v.matrices).every(([k, m]) => isPoolingName(k) && (m === undefined || isTensor(m)));
+}
+
+function isPartUpdate(v: Record<string, unknown>): boolean {
+  if (!Number.isInteger(v.seq) || !Number.isInteger(v.runId)) return false;
+  switch (v.type) {
+    case 'options': return isViewOptions(v.options);
+    case 'status': return isStatus(v.status) && (v.progress === null || typeof v.progress === 'string')
+      && (v.message === null || typeof v.message === 'string') && (v.selection === null || isSelectionInfo(v.selection));
+    case 'compare': return v.compare === null || isCompareView(v.compare);
+    default: return false;
+  }
 }
 
 const MATRIX_KINDS: ReadonlySet<unknown> = new Set(['attention', 'tokenCosine', 'rollout']);
@@ -196,17 +246,18 @@ export function isHostMessage(v: unknown): v is HostMessage {
     return isMatrixRequest(v.request) && (v.data instanceof Float32Array || v.data instanceof Uint8Array) && typeof v.scale === 'number'
       && Array.isArray(v.dims) && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
   }
-  return false;
+  return isPartUpdate(v);
 }
 
 export function isWebviewMessage(v: unknown): v is WebviewMessage {
   if (!isObject(v)) return false;
   switch (v.type) {
     case 'ready': return isSurface(v.surface);
+    case 'requestSnapshot': return true;
     case 'runCommand': return (WEBVIEW_COMMANDS as readonly unknown[]).includes(v.command);
     case 'requestMatrix': return isMatrixRequest(v.request);
-    case 'setOptions': return isObject(v.options);
-    case 'savePng': return typeof v.name === 'string' && typeof v.dataUrl === 'string' && v.dataUrl.startsWith('data:image/png;base64,');
+    case 'setOptions': return isViewOptionsPatch(v.options);
+    case 'savePng': return typeof v.name === 'string' && typeof v.dataUrl === 'string' && PNG_DATA_URL.test(v.dataUrl);
     default: return false;
   }
 }

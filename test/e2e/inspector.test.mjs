@@ -299,11 +299,11 @@ test('time to the first painted heatmap and snapshot sizes at 128 and 512 tokens
         w.__e2eListening = true;
         window.addEventListener('message', (e) => {
           const d = e.data;
-          if (!d || (d.type !== 'snapshot' && d.type !== 'matrix') || !w.__e2eMessages) return;
+          if (!d || !['snapshot', 'status', 'matrix'].includes(d.type) || !w.__e2eMessages) return;
           let typed = 0;
           const buffers = new Set();
           const json = JSON.stringify(d, (_k, v) => { if (ArrayBuffer.isView(v)) { typed += v.byteLength; buffers.add(v.buffer); return 0; } return v; });
-          w.__e2eMessages.push({ type: d.type, status: d.snapshot?.status, tokens: d.snapshot?.inspection?.tokens.length, kind: d.request?.kind,
+          w.__e2eMessages.push({ type: d.type, status: d.snapshot?.status ?? d.status, tokens: d.snapshot?.inspection?.tokens.length, kind: d.request?.kind,
             json: new TextEncoder().encode(json).length, typed, buffers: [...buffers].reduce((a, b) => a + b.byteLength, 0), at: Date.now() });
         });
       }
@@ -333,7 +333,7 @@ test('time to the first painted heatmap and snapshot sizes at 128 and 512 tokens
     const messages = await frame.evaluate(() => window.__e2eMessages);
     const status = await page.locator('.statusbar-item', { hasText: path.basename(MODEL) }).first().textContent();
     const done = messages.find((m) => m.type === 'snapshot' && m.status === 'done' && m.tokens === T);
-    const running = messages.find((m) => m.type === 'snapshot' && m.status === 'running');
+    const running = messages.find((m) => (m.type === 'snapshot' || m.type === 'status') && m.status === 'running');
     rows.push({ T, ms: painted - t0, engine: status.match(/· (\d+) ms/)?.[1], snapshot: done, running: running && running.at - t0, done: done && done.at - t0, render: done && painted - done.at });
     await panelShows(text, T);
   }
@@ -354,7 +354,7 @@ test('time to the first painted heatmap and snapshot sizes at 128 and 512 tokens
   for (const r of rows) {
     const s = r.snapshot;
     console.log(`[timing] ${r.T} tokens: Inspect command → first painted heatmap (vectors strip) ${r.ms} ms; engine total (status bar) ${r.engine} ms;`
-      + ` in the panel: 'running' snapshot at +${r.running} ms, 'done' snapshot at +${r.done} ms, painted ${r.render} ms after it`);
+      + ` in the panel: 'running' status at +${r.running} ms, 'done' snapshot at +${r.done} ms, painted ${r.render} ms after it`);
     if (s) console.log(`[bytes] ${r.T} tokens: 'done' snapshot as received by the panel: ${kib(s.json)} JSON + ${kib(s.typed)} typed-array views over ${kib(s.buffers)} of ArrayBuffers (sent to each of the 2 surfaces)`);
   }
   console.log(`[timing] 512 tokens: Attention tab opened → all thumbnail layers loaded ${attnMs} ms`);

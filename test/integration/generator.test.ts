@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { decodeModel, encodeModel, type NodeProto } from '../../src/engine/onnx/proto';
+import { decodeModel, encodeModel, type NodeProto } from '../../src/engine/onnx';
 import { ensureFixtureModel, generateModel, GENERATOR_VERSION, type Arch, type FixtureName } from '../../scripts/gen-model';
 import { erf, gelu, readSafetensors, referenceForward } from '../reference/bert';
 

@@ -51,34 +51,17 @@ test('rollout: R1 = Â1, R2 = Â2·R1, rows stay stochastic', () => {
   for (let i = 0; i < T; i++) near(r.data.subarray(T * T + i * T, T * T + i * T + T).reduce((a, b) => a + b, 0), 1, 'row sum');
 });
 
-test('the onnxruntime analysis graph agrees with the JavaScript reference', async () => {
-  const { AnalysisSession } = await import('../../src/engine/runtime/analysis');
-  // random row-stochastic attention, 3 layers × 2 heads × 7 tokens, with some exact zeros (masked keys)
-  const L3 = 3, H2 = 2, T7 = 7;
-  let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const data = new Float32Array(L3 * H2 * T7 * T7);
-  for (let r = 0; r < L3 * H2 * T7; r++) {
-    let s = 0;
-    for (let k = 0; k < T7; k++) { const v = k === 5 ? 0 : rnd() ** 3; data[r * T7 + k] = v; s += v; }
-    for (let k = 0; k < T7; k++) data[r * T7 + k] /= s;
-  }
-  const a = { data, dims: [L3, H2, T7, T7] };
-  const cl = { cls: Uint8Array.from([1, 0, 0, 0, 0, 0, 0]), sep: Uint8Array.from([0, 0, 0, 0, 0, 0, 1]), punct: Uint8Array.from([0, 0, 1, 0, 1, 0, 0]) };
-  const js = headMeasures(a, cl);
-  const jsRollout = rolloutJs(addResidual(js.mixed));
-  const s = await AnalysisSession.create(L3, 1);
-  const o = await s.analyse(a, cl);
-  await s.dispose();
-  const same = (x: Float32Array, y: Float32Array, what: string) => {
-    assert.equal(x.length, y.length, what);
-    for (let i = 0; i < x.length; i++) near(x[i], y[i], `${what}[${i}]`);
-  };
-  same(o.clsRow.data, js.clsRow.data, 'clsRow');
-  same(o.toCls.data, js.toCls.data, 'toCls');
-  same(o.toSep.data, js.toSep.data, 'toSep');
-  same(o.toPunct.data, js.toPunct.data, 'toPunct');
-  same(o.toSelf.data, js.toSelf.data, 'toSelf');
-  same(o.entropy.data, js.entropy.data, 'entropy');
-  same(o.rollout.data, jsRollout.data, 'rollout');
+test('toPunct: per layer and head, the mean over queries of the attention that lands on punctuation keys', () => {
+  // punctuation = token 1 only: the column-1 entries of each head, averaged over the 3 queries
+  const one = headMeasures(attn, classes).toPunct;
+  assert.deepEqual(one.dims, [L, Hd]);
+  const wantOne = [(0 + 0.5 + 0.3) / 3, 0, 1 / 3, 1]; // l0h0, l0h1, l1h0, l1h1
+  wantOne.forEach((w, i) => near(one.data[i], w, `toPunct[${i}] with punctuation at 1`));
+  // punctuation = tokens 1 and 2: columns 1 + 2 (a share over several keys is their sum)
+  const two = headMeasures(attn, { ...classes, punct: Uint8Array.from([0, 1, 1]) }).toPunct;
+  const wantTwo = [(0 + 0.5 + 0.8) / 3, 1, 2 / 3, 1];
+  wantTwo.forEach((w, i) => near(two.data[i], w, `toPunct[${i}] with punctuation at 1, 2`));
+  // no punctuation at all: every share is 0
+  const none = headMeasures(attn, { ...classes, punct: new Uint8Array(3) }).toPunct;
+  assert.deepEqual([...none.data], [0, 0, 0, 0]);
 });

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import {
   concatBytes, decodeModel, encodeLenField, encodeModel, encodeModelChunks, encodeTag, encodeValueInfo, encodeVarint,
   readFields, TensorType, Wire, type ModelProto, type NodeProto, type TensorProto,
-} from '../../src/engine/onnx/proto';
+} from '../../src/engine/onnx';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

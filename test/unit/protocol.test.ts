@@ -32,3 +32,69 @@ test('webview messages: ready and known commands only', () => {
   assert.ok(isWebviewMessage({ type: 'runCommand', command: 'clsLens.openInspector' }));
   assert.ok(!isWebviewMessage({ type: 'runCommand', command: 'workbench.action.quit' }), 'a webview cannot run arbitrary commands');
 });
+
+test('setOptions: a patch of known fields with valid values only', () => {
+  const ok = (options: unknown) => isWebviewMessage({ type: 'setOptions', options });
+  assert.ok(ok({ layer: 2 }));
+  assert.ok(ok({ head: -1, measure: 'rollout', pooling: 'meanSqrtLen', followSelection: true, decorations: false }));
+  assert.ok(ok({}), 'an empty patch changes nothing and is harmless');
+  assert.ok(!ok(null));
+  assert.ok(!ok('layer=2'));
+  assert.ok(!ok({ layer: 1.5 }), 'layer is an index');
+  assert.ok(!ok({ measure: 'loudness' }));
+  assert.ok(!ok({ pooling: 'median' }));
+  assert.ok(!ok({ decorations: 'yes' }));
+  assert.ok(!ok({ layer: 1, extra: true }), 'unknown keys would end up in the store');
+  assert.ok(!isWebviewMessage({ type: 'setOptions' }));
+});
+
+test('savePng: a name and a base64 PNG data URL only', () => {
+  const ok = (name: unknown, dataUrl: unknown) => isWebviewMessage({ type: 'savePng', name, dataUrl });
+  assert.ok(ok('hm-attn.png', 'data:image/png;base64,iVBORw0KGgo='));
+  assert.ok(ok('', 'data:image/png;base64,iVBORw0KGgo'), 'the host names an unnamed export itself');
+  assert.ok(!ok('a.png', 'data:image/jpeg;base64,/9j/4AAQ'), 'not a PNG');
+  assert.ok(!ok('a.png', 'data:image/svg+xml;base64,PHN2Zz4='), 'not a PNG');
+  assert.ok(!ok('a.png', 'data:image/png;base64,'), 'no data');
+  assert.ok(!ok('a.png', 'data:image/png;base64,iVBO RW0K'), 'not base64');
+  assert.ok(!ok('a.png', 'https://example.invalid/a.png'));
+  assert.ok(!ok(7, 'data:image/png;base64,iVBORw0KGgo='));
+  assert.ok(!ok('a.png', undefined));
+});
+
+test('requestSnapshot is a webview message; unknown types are not', () => {
+  assert.ok(isWebviewMessage({ type: 'requestSnapshot' }));
+  assert.ok(!isWebviewMessage({ type: 'requestEverything' }));
+});
+
+const head = { version: PROTOCOL_VERSION, seq: 4, runId: 2 };
+const OPTIONS = snap.options;
+
+test('options messages carry whole, valid ViewOptions with seq and runId', () => {
+  assert.ok(isHostMessage({ type: 'options', ...head, options: OPTIONS }));
+  assert.ok(isHostMessage({ type: 'options', ...head, runId: -1, options: { ...OPTIONS, layer: 3 } }));
+  assert.ok(!isHostMessage({ type: 'options', ...head, options: { layer: 3 } }), 'a partial options object is not an options message');
+  assert.ok(!isHostMessage({ type: 'options', ...head, options: { ...OPTIONS, measure: 'nope' } }));
+  assert.ok(!isHostMessage({ type: 'options', ...head, seq: undefined, options: OPTIONS }), 'seq is required');
+  assert.ok(!isHostMessage({ type: 'options', ...head, runId: '2', options: OPTIONS }), 'runId is required');
+  assert.ok(!isHostMessage({ type: 'options', ...head, version: 1, options: OPTIONS }), 'the previous protocol version');
+});
+
+test('status messages: status, progress, message, selection', () => {
+  const status = { type: 'status', ...head, status: 'running', progress: 'Inspecting…', message: null, selection: snap.selection };
+  assert.ok(isHostMessage(status));
+  assert.ok(isHostMessage({ ...status, status: 'error', progress: null, message: 'No model.', selection: null }));
+  assert.ok(!isHostMessage({ ...status, status: 'exploded' }));
+  assert.ok(!isHostMessage({ ...status, progress: 3 }));
+  assert.ok(!isHostMessage({ ...status, message: undefined }), 'every field is present (null when empty)');
+  assert.ok(!isHostMessage({ ...status, selection: { text: 'x' } }));
+});
+
+test('compare messages: a compare view with tensors per pooling, or null', () => {
+  const compare = { pins: [{ label: '#1', text: 'a' }, { label: '#2', text: 'b' }], layerIds: [0, 1], matrices: { cls: { data: new Float32Array(8), dims: [2, 2, 2] } } };
+  assert.ok(isHostMessage({ type: 'compare', ...head, compare }));
+  assert.ok(isHostMessage({ type: 'compare', ...head, compare: null }));
+  assert.ok(!isHostMessage({ type: 'compare', ...head, compare: { ...compare, matrices: { cls: { data: new Float32Array(7), dims: [2, 2, 2] } } } }), 'data length must match dims');
+  assert.ok(!isHostMessage({ type: 'compare', ...head, compare: { ...compare, matrices: { median: { data: new Float32Array(8), dims: [2, 2, 2] } } } }), 'unknown pooling');
+  assert.ok(!isHostMessage({ type: 'compare', ...head, compare: { pins: 'a, b' } }));
+  assert.ok(!isHostMessage({ type: 'compare', ...head }), 'compare is required (null when none)');
+});

@@ -12,8 +12,10 @@
 //   await startHost(w);                               // answer requestMatrix from the fixture
 //   const v = await fx(w, (f) => f.last.inspection.clsMean[2]);
 
+import { PROTOCOL_VERSION } from './harness.mjs';
+
 /** Runs in the page: defines window.__fx. Self-contained (serialised by page.evaluate). */
-function pageFixtures() {
+function pageFixtures(version) {
   if (window.__fx) return;
   const WORDS = ['the', 'quick', 'brown', 'fox', 'jump', '##s', 'over', 'a', 'lazy', 'dog', ',', 'while', 'bert', 'read', '##s',
     'every', 'token', 'in', 'its', 'context', '.', 'attention', 'heads', 'focus', 'on', '[', 'cls', ']', 'and', 'punct', '##uation', '!'];
@@ -232,7 +234,7 @@ function pageFixtures() {
         options: { layer: -1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true, ...(cfg.options ?? {}) },
       };
       fx.last = snapshot;
-      return { type: 'snapshot', version: 1, snapshot };
+      return { type: 'snapshot', version, snapshot };
     },
     /** The host's answer to a matrix request (runId as asked, or `runId` to fake a stale one). */
     answer(request, runId = request.runId) {
@@ -240,12 +242,12 @@ function pageFixtures() {
       const { T } = b.cfg;
       const req = { ...request, runId };
       if (request.kind === 'attention') {
-        return { type: 'matrix', version: 1, request: req, data: b.attnQ[request.layer], scale: b.attnScale[request.layer], dims: [b.cfg.heads, T, T] };
+        return { type: 'matrix', version, request: req, data: b.attnQ[request.layer], scale: b.attnScale[request.layer], dims: [b.cfg.heads, T, T] };
       }
-      if (request.kind === 'rollout') return { type: 'matrix', version: 1, request: req, data: b.rollout[request.layer], scale: 1, dims: [T, T] };
+      if (request.kind === 'rollout') return { type: 'matrix', version, request: req, data: b.rollout[request.layer], scale: 1, dims: [T, T] };
       const { D } = b.cfg, r = request.layer, m = new Float32Array(T * T);
       for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) m[i * T + j] = cos(b.states, (r * T + i) * D, b.states, (r * T + j) * D, D);
-      return { type: 'matrix', version: 1, request: req, data: m, scale: 1, dims: [T, T] };
+      return { type: 'matrix', version, request: req, data: m, scale: 1, dims: [T, T] };
     },
     /** Answers every requestMatrix the webview posts (after `delay` ms), like the extension host. */
     startHost(delay = 0) {
@@ -267,7 +269,7 @@ function pageFixtures() {
 }
 
 export async function installFixtures(w) {
-  await w.page.evaluate(pageFixtures);
+  await w.page.evaluate(pageFixtures, PROTOCOL_VERSION);
 }
 
 /** Builds a synthetic inspection snapshot in the page and delivers it. */

@@ -1,6 +1,6 @@
 // Webview test harness: the BUILT webview bundle (dist/webview/main.js + main.css) in headless Debian chromium,
-// in a page shaped like the real one (src/extension/views/webviewHtml.ts): the same CSP (default-src 'none', script by
-// nonce, styles/fonts/images only from the webview origin), <body data-surface="panel|side">, <div id="app">.
+// in the page the extension writes (src/extension/views/html.ts, imported here): the same CSP (default-src 'none',
+// script by nonce, styles/fonts/images only from the webview origin), <body data-surface="panel|side">, <div id="app">.
 // A stub acquireVsCodeApi, installed before any page script, records what the webview posts and keeps
 // getState/setState. Host messages are delivered with window.postMessage (structured clone, as VS Code does),
 // so typed arrays arrive as typed arrays.
@@ -25,6 +25,13 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DIST = path.join(ROOT, 'dist/webview');
 /** Stands in for `webview.cspSource`: every asset is served from here, nothing else is reachable. */
 export const ORIGIN = 'https://webview.cls-lens.test';
+
+/** Imports a source module of the extension (no vscode, no Node imports), bundled by esbuild in memory. */
+function compileTs(file) {
+  return esbuild.build({
+    entryPoints: [path.join(ROOT, file)], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent',
+  }).then((r) => import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`));
+}
 
 const CONTENT_TYPES = {
   '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json',
@@ -157,32 +164,26 @@ function pageInit(initialState) {
   });
 }
 
-/** The page HTML: src/extension/views/webviewHtml.ts with the harness origin as cspSource and a theme stylesheet. */
-export function webviewHtml({ surface, nonce, title = 'CLS Lens', theme = 'dark' }) {
-  const csp = [
-    "default-src 'none'",
-    `img-src ${ORIGIN} data: blob:`,
-    `style-src ${ORIGIN}`,
-    `font-src ${ORIGIN}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+// The real HTML shell and CSP (src/extension/views/html.ts, pure), compiled on the fly like the protocol below.
+let shellPromise;
+export function shell() {
+  shellPromise ??= compileTs('src/extension/views/html.ts');
+  return shellPromise;
+}
+
+/**
+ * The page HTML: src/extension/views/html.ts's webviewHtml with the harness origin as cspSource, the harness theme
+ * stylesheet first, and the theme classes VS Code puts on <body>.
+ */
+export async function webviewHtml({ surface, nonce, title = 'CLS Lens', theme = 'dark' }) {
   const kind = theme === 'light' ? 'vscode-light' : 'vscode-dark';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${ORIGIN}/harness/theme.css" rel="stylesheet">
-<link href="${ORIGIN}/dist/webview/codicon.css" rel="stylesheet">
-<link href="${ORIGIN}/dist/webview/main.css" rel="stylesheet">
-<title>${title}</title>
-</head>
-<body data-surface="${surface}" class="${kind}" data-vscode-theme-kind="${kind}">
-<div id="app" role="main"></div>
-<script nonce="${nonce}" src="${ORIGIN}/dist/webview/main.js"></script>
-</body>
-</html>`;
+  const html = (await shell()).webviewHtml({
+    cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/dist/webview/main.js`, surface, title,
+    styleUris: [`${ORIGIN}/harness/theme.css`, `${ORIGIN}/dist/webview/codicon.css`, `${ORIGIN}/dist/webview/main.css`],
+  });
+  const body = `<body data-surface="${surface}">`;
+  if (!html.includes(body)) throw new Error(`src/extension/views/html.ts no longer writes ${body}: update webviewHtml in test/webview/harness.mjs`);
+  return html.replace(body, `<body data-surface="${surface}" class="${kind}" data-vscode-theme-kind="${kind}">`);
 }
 
 /**
@@ -211,9 +212,9 @@ export async function openWebview(o = {}) {
 
   // Nothing but the harness origin is reachable (later routes take precedence over earlier ones).
   await context.route('**/*', (route) => { w.failedRequests.push(`${route.request().url()} (outside the harness origin)`); return route.abort(); });
-  await context.route(`${ORIGIN}/**`, (route) => {
+  await context.route(`${ORIGIN}/**`, async (route) => {
     const { pathname } = new URL(route.request().url());
-    if (pathname === '/index.html') return route.fulfill({ status: 200, contentType: 'text/html', body: webviewHtml({ surface, nonce, theme }) });
+    if (pathname === '/index.html') return route.fulfill({ status: 200, contentType: 'text/html', body: await webviewHtml({ surface, nonce, theme }) });
     if (pathname === '/harness/theme.css') return route.fulfill({ status: 200, contentType: 'text/css', body: themeCss(theme, cssVars) });
     if (pathname.startsWith('/dist/webview/')) {
       const file = path.join(DIST, path.normalize(decodeURIComponent(pathname.slice('/dist/webview/'.length))));
@@ -358,12 +359,12 @@ export class WebviewPage {
 // change fails here with a clear message instead of as "the webview rendered nothing".
 let protocolPromise;
 export function protocol() {
-  protocolPromise ??= esbuild.build({
-    entryPoints: [path.join(ROOT, 'src/shared/protocol.ts')], bundle: true, format: 'esm', platform: 'neutral',
-    write: false, logLevel: 'silent',
-  }).then((r) => import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`));
+  protocolPromise ??= compileTs('src/shared/protocol.ts');
   return protocolPromise;
 }
+
+/** The protocol version the host and the bundle speak (fixtures use it). */
+export const PROTOCOL_VERSION = (await protocol()).PROTOCOL_VERSION;
 
 /** A SelectionInfo for `text` (document sample.txt, line 0 unless given). */
 export function selectionInfo(text, o = {}) {
@@ -375,7 +376,7 @@ export const DEFAULT_VIEW_OPTIONS = { layer: -1, head: -1, measure: 'clsAttentio
 /** A snapshot message with the store's defaults (src/extension/store.ts), overridden by `snapshot`. Not validated. */
 export function snapshotMessage(snapshot = {}) {
   return {
-    type: 'snapshot', version: 1,
+    type: 'snapshot', version: PROTOCOL_VERSION,
     snapshot: {
       surface: 'panel', status: 'idle', selection: null, message: null, seq: 1,
       inspection: null, compare: null, options: { ...DEFAULT_VIEW_OPTIONS }, progress: null, ...snapshot,

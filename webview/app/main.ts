@@ -1,6 +1,8 @@
 // Webview entry for both surfaces (document.body.dataset.surface is 'panel' or 'side'): the message loop and
 // dispatch. Posts {type:'ready', surface} first; renders every snapshot whose seq is not lower than the last seen;
-// ignores anything failing isHostMessage; keeps matrix answers for the current run only.
+// applies the small messages (options, status, compare) to the current snapshot and redraws only what they change;
+// asks for a snapshot (requestSnapshot) when one cannot apply (none yet, or another run); ignores anything failing
+// isHostMessage or older than the last seq applied; keeps matrix answers for the current run only.
 //
 // Stable ids / data-testid for tests (heatmap components add #<id>-canvas, -tooltip, -min, -max, -export):
 //   both surfaces  #status (data-status), #progress (running), #message (class "message <status>"),
@@ -26,7 +28,7 @@ import { themeKind } from '../widgets/colors';
 import { el, note } from '../widgets/dom';
 import { modelHeader, selectionBlock, statusBlock, truncationNotice } from './header';
 import { SideView } from './sideView';
-import { loadUi, MatrixCache, saveUi, TAB_IDS, type Ctx, type TabId, type UiState, type View } from './state';
+import { applyPart, changedAll, loadUi, MatrixCache, saveUi, TAB_IDS, type Changed, type Ctx, type TabId, type UiState, type View } from './state';
 import { AttentionTab } from '../tabs/attention';
 import { CompareTab } from '../tabs/compare';
 import { TokensTab } from '../tabs/tokens';
@@ -40,6 +42,8 @@ let lastSeq = -1;
 let snapshot: Snapshot | null = null;
 /** Options changed here and posted, until the host's next snapshot echoes them. */
 let override: Partial<ViewOptions> = {};
+/** A requestSnapshot is out and no snapshot has answered it yet. */
+let snapshotAsked = false;
 let ui: UiState = loadUi();
 let themeVersion = 0;
 const matrices = new MatrixCache();
@@ -79,12 +83,19 @@ class PanelView implements View {
     this.root.append(this.statusArea, this.headerArea, this.selectionArea, this.tablist, ...panels);
   }
 
-  update(ctx: Ctx): void {
+  update(ctx: Ctx, changed: Changed): void {
     const s = ctx.snapshot, insp = s.inspection;
-    this.statusArea.replaceChildren(statusBlock(s));
+    if (changedAll(changed, 'status')) {
+      this.statusArea.replaceChildren(statusBlock(s));
+      const sel = selectionBlock(s, false);
+      this.selectionArea.replaceChildren(...(sel ? [sel] : []));
+    }
+    if (changed !== 'all') {
+      // the tabs draw the inspection, the options and the compare view; the header only the inspection
+      if (changed.has('options') || changed.has('compare')) this.tabs[ctx.ui.tab].update(ctx, changed);
+      return;
+    }
     this.headerArea.replaceChildren(...(insp ? [modelHeader(insp, false), truncationNotice(insp)].filter((x): x is HTMLElement => x !== null) : []));
-    const sel = selectionBlock(s, false);
-    this.selectionArea.replaceChildren(...(sel ? [sel] : []));
     for (const id of TAB_IDS) {
       const on = id === ctx.ui.tab;
       const b = this.tabButtons.get(id)!;
@@ -92,7 +103,7 @@ class PanelView implements View {
       b.tabIndex = on ? 0 : -1;
       this.tabPanels.get(id)!.hidden = !on;
     }
-    this.tabs[ctx.ui.tab].update(ctx);
+    this.tabs[ctx.ui.tab].update(ctx, changed);
   }
 
   onMatrix(ctx: Ctx, m: MatrixMessage): void {
@@ -110,7 +121,7 @@ function ctxNow(s: Snapshot): Ctx {
     setOptions: (p) => {
       override = { ...override, ...p };
       post({ type: 'setOptions', options: p });
-      render();
+      render(new Set(['options']));
     },
     setUi: (p, again = true) => {
       ui = { ...ui, ...p };
@@ -127,13 +138,13 @@ function activate(id: TabId): void {
   render();
 }
 
-/** Renders the current snapshot; keeps keyboard focus on the control with the same id across rebuilds. */
-function render(): void {
+/** Renders the current snapshot (only `changed`); keeps keyboard focus on the control with the same id across rebuilds. */
+function render(changed: Changed = 'all'): void {
   if (!snapshot) return;
   document.getElementById('waiting')?.remove();
   const active = document.activeElement as HTMLElement | null;
   const focusId = active && active !== document.body ? active.id : '';
-  view.update(ctxNow(snapshot));
+  view.update(ctxNow(snapshot), changed);
   app.dataset.status = snapshot.status;
   if (focusId) {
     const again = document.getElementById(focusId);
@@ -149,12 +160,27 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     view.onMatrix?.(ctxNow(snapshot), msg);
     return;
   }
-  if (msg.snapshot.seq < lastSeq) return;       // stale
-  lastSeq = msg.snapshot.seq;
-  snapshot = msg.snapshot;
-  override = {};
-  matrices.reset(snapshot.inspection?.runId ?? -1);
-  render();
+  if (msg.type === 'snapshot') {
+    if (msg.snapshot.seq < lastSeq) return;     // stale
+    lastSeq = msg.snapshot.seq;
+    snapshot = msg.snapshot;
+    snapshotAsked = false;
+    override = {};
+    matrices.reset(snapshot.inspection?.runId ?? -1);
+    render();
+    return;
+  }
+  if (msg.seq < lastSeq) return;                // stale
+  const next = applyPart(snapshot, msg);
+  if (!next) {                                  // no snapshot yet, or another run's: the host sends a snapshot
+    if (!snapshotAsked) post({ type: 'requestSnapshot' });
+    snapshotAsked = true;
+    return;
+  }
+  lastSeq = msg.seq;
+  snapshot = next;
+  if (msg.type === 'options') override = {};
+  render(new Set([msg.type]));
 });
 
 // VS Code swaps the body's theme classes on a theme change: recolour every canvas.

@@ -8,7 +8,7 @@ import { checkboxControl, commandButton, el, fmt, layerName, note, selectControl
 import { modelHeader, selectionBlock, statusBlock, truncationNotice } from './header';
 import { legend, scaleColor } from '../widgets/heatmap';
 import { tokenMeasure } from '../../src/shared/measures';
-import { attentionHeads, attentionLayerOf, finiteRange, layerIndex, type Ctx, type View } from './state';
+import { attentionHeads, attentionLayerOf, changedAll, finiteRange, layerIndex, type Changed, type Ctx, type View } from './state';
 
 export const MEASURE_LABELS: Record<TokenMeasure, string> = {
   clsAttention: '[CLS] attention',
@@ -61,16 +61,26 @@ export function tokenChips(insp: InspectionView, values: Float32Array, label: st
 
 export class SideView implements View {
   readonly root = el('div', { id: 'side', class: 'side' });
+  // areas in page order, each redrawn only when what it shows changed
+  private readonly statusArea = el('div', { 'data-area': 'status' });
+  private readonly headerArea = el('div', { 'data-area': 'header' });
+  private readonly selectionArea = el('div', { 'data-area': 'selection' });
+  private readonly bodyArea = el('div', { 'data-area': 'body' });
 
-  update(ctx: Ctx): void {
-    const s = ctx.snapshot, o = ctx.options, insp = s.inspection;
-    const parts: (HTMLElement | null)[] = [statusBlock(s)];
-    if (insp) parts.push(modelHeader(insp, true), truncationNotice(insp));
-    parts.push(selectionBlock(s, true));
-    if (insp) parts.push(this.controls(ctx, insp), this.tokens(insp, o), this.stats(insp, o));
+  constructor() {
     const open = commandButton('open-inspector', 'open-preview', 'Open Inspector', 'clsLens.openInspector');
-    parts.push(el('div', { class: 'actions' }, open));
-    this.root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+    this.root.append(this.statusArea, this.headerArea, this.selectionArea, this.bodyArea, el('div', { class: 'actions' }, open));
+  }
+
+  update(ctx: Ctx, changed: Changed): void {
+    const s = ctx.snapshot, o = ctx.options, insp = s.inspection;
+    const fill = (area: HTMLElement, parts: (HTMLElement | null)[]) => area.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+    if (changedAll(changed, 'status')) {
+      fill(this.statusArea, [statusBlock(s)]);
+      fill(this.selectionArea, [selectionBlock(s, true)]);
+    }
+    if (changed === 'all') fill(this.headerArea, insp ? [modelHeader(insp, true), truncationNotice(insp)] : []);
+    if (changedAll(changed, 'options')) fill(this.bodyArea, insp ? [this.controls(ctx, insp), this.tokens(insp, o), this.stats(insp, o)] : []);
   }
 
   private controls(ctx: Ctx, insp: InspectionView): HTMLElement {

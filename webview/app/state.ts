@@ -1,7 +1,7 @@
 // Webview state: the last snapshot, local option overrides (instant feedback until the host echoes them),
 // persisted UI state (vscode setState/getState), the cache of requested matrices, and the index helpers every
 // view shares (layer index ↔ layer id ↔ attention layer).
-import type { InspectionView, MatrixKind, MatrixMessage, MatrixRequest, Snapshot, ViewOptions } from '../../src/shared/protocol';
+import type { InspectionView, MatrixKind, MatrixMessage, MatrixRequest, PartUpdateMessage, Snapshot, ViewOptions } from '../../src/shared/protocol';
 import type { ThemeKind } from '../widgets/colors';
 import { post, vscodeApi } from '../messaging/vscodeApi';
 
@@ -123,6 +123,28 @@ export function matrixFloat(m: MatrixMessage, offset = 0, length = m.data.length
   return out;
 }
 
+// ---- small host messages ----------------------------------------------------------------------------------------
+
+/** The parts of a snapshot a small host message replaces. */
+export type Part = PartUpdateMessage['type'];
+/** What a render must redraw: everything (a new snapshot, a theme, a tab), or only these parts. */
+export type Changed = 'all' | ReadonlySet<Part>;
+
+export const changedAll = (c: Changed, ...parts: Part[]): boolean => c === 'all' || parts.some((p) => c.has(p));
+
+/**
+ * The snapshot with the part `m` carries applied (a new object; the inspection is shared), or null when `m` cannot
+ * apply: no snapshot yet, or `m` belongs to another run than the snapshot's (the webview then asks for a snapshot).
+ */
+export function applyPart(s: Snapshot | null, m: PartUpdateMessage): Snapshot | null {
+  if (!s || (s.inspection?.runId ?? -1) !== m.runId) return null;
+  switch (m.type) {
+    case 'options': return { ...s, seq: m.seq, options: m.options };
+    case 'status': return { ...s, seq: m.seq, status: m.status, progress: m.progress, message: m.message, selection: m.selection };
+    case 'compare': return { ...s, seq: m.seq, compare: m.compare };
+  }
+}
+
 // ---- view context ---------------------------------------------------------------------------------------------
 
 export interface Ctx {
@@ -142,7 +164,8 @@ export interface Ctx {
 
 export interface View {
   readonly root: HTMLElement;
-  update(ctx: Ctx): void;
+  /** Redraws from ctx; `changed` says which parts differ from the last call (views may skip the rest). */
+  update(ctx: Ctx, changed: Changed): void;
   onMatrix?(ctx: Ctx, m: MatrixMessage): void;
 }
 

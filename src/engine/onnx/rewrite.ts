@@ -2,7 +2,10 @@
 // state (the output LayerNorm) in a stock BERT-family ONNX export, which outputs only last_hidden_state.
 // The model bytes are spliced, not re-encoded: every field of the original file is kept as it was.
 import { EngineError } from '../errors';
-import { concatBytes, decodeModel, encodeLenField, encodeValueInfo, readFields, TensorType, type ModelProto, type NodeProto } from './proto';
+import { decodeModel } from './decode';
+import { encodeValueInfo } from './encode';
+import { TensorType, type ModelProto, type NodeProto } from './schema';
+import { concatBytes, encodeLenField, readFields } from './wire';
 import type { Capability } from '../../shared/types';
 
 export interface OutputPlan {

@@ -4,7 +4,7 @@
 // readable reference that the tests compare this against.
 import type * as Ort from 'onnxruntime-node';
 import { ort, sessionOptionsFor } from './ort';
-import { encodeModel, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto';
+import { encodeModel, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx';
 import type { AttentionAnalysis, FloatTensor } from '../../shared/types';
 import type { TokenClasses } from '../compute/attention';
 

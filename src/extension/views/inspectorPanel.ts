@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { LensController } from '../inspection/controller';
 import type { LensStore } from '../store';
 import { webviewOptions } from './webviewHtml';
-import { WebviewSurface } from './webviewSurface';
+import { WebviewSurface, type SurfaceServices } from './webviewSurface';
 
 export const PANEL_VIEW_TYPE = 'clsLens.inspector';
 export const PANEL_TITLE = 'CLS Lens Inspector';
@@ -21,22 +21,22 @@ export class InspectorPanel implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, PANEL_TITLE,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
-    return new InspectorPanel(panel, extensionUri, store, controller, log);
+    return new InspectorPanel(panel, { extensionUri, store, controller, log });
   }
 
-  static registerSerializer(extensionUri: vscode.Uri, store: LensStore, controller: LensController, log: vscode.LogOutputChannel): vscode.Disposable {
+  static registerSerializer(services: SurfaceServices): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
         InspectorPanel.current?.dispose();
-        new InspectorPanel(panel, extensionUri, store, controller, log);
+        new InspectorPanel(panel, services);
       },
     });
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, store: LensStore, controller: LensController, log: vscode.LogOutputChannel) {
+  private constructor(readonly panel: vscode.WebviewPanel, services: SurfaceServices) {
     InspectorPanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
-    this.surface = new WebviewSurface(panel.webview, extensionUri, 'panel', PANEL_TITLE, store, controller, log);
+    panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.svg');
+    this.surface = new WebviewSurface({ ...services, webview: panel.webview, surface: 'panel', title: PANEL_TITLE });
     this.disposables.push(this.surface, panel.onDidDispose(() => this.dispose()));
   }
 

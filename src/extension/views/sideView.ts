@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
-import type { LensController } from '../inspection/controller';
-import type { LensStore } from '../store';
-import { WebviewSurface } from './webviewSurface';
+import { WebviewSurface, type SurfaceServices } from './webviewSurface';
 
 export const SIDE_VIEW_ID = 'clsLens.sideView';
 
@@ -9,11 +7,11 @@ export const SIDE_VIEW_ID = 'clsLens.sideView';
 export class SideViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private surface: WebviewSurface | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly controller: LensController, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly services: SurfaceServices) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.surface?.dispose();
-    const surface = new WebviewSurface(view.webview, this.extensionUri, 'side', 'CLS Lens', this.store, this.controller, this.log);
+    const surface = new WebviewSurface({ ...this.services, webview: view.webview, surface: 'side', title: 'CLS Lens' });
     this.surface = surface;
     view.onDidDispose(() => { surface.dispose(); if (this.surface === surface) this.surface = undefined; });
   }

@@ -1,32 +1,50 @@
 import * as vscode from 'vscode';
 import type { LensController } from '../inspection/controller';
 import { isViewOptions, isWebviewMessage, PROTOCOL_VERSION, type HostMessage, type Surface, type ViewOptions, type WebviewMessage } from '../../shared/protocol';
-import type { LensStore } from '../store';
+import type { LensStore, StoreChange } from '../store';
+import { partMessages } from './messages';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
+/** What every surface shares (built once in extension.ts). */
+export interface SurfaceServices {
+  extensionUri: vscode.Uri;
+  store: LensStore;
+  controller: LensController;
+  log: vscode.LogOutputChannel;
+}
+
+/** One surface: its webview, which surface it is, and its document title. */
+export interface SurfaceContext extends SurfaceServices {
+  webview: vscode.Webview;
+  surface: Surface;
+  title: string;
+}
+
 /**
- * Binds one webview (panel or side view) to the store: sets the HTML, waits for the webview's `ready`,
- * then posts a full snapshot on every change, and answers the webview's requests for large matrices.
- * Messages before `ready` are not sent (the webview would drop them).
+ * Binds one webview (panel or side view) to the store: sets the HTML, waits for the webview's `ready`, then posts
+ * a full snapshot, and after that the smallest messages that carry each store change (a snapshot when the
+ * inspection changed, else options / status / compare); answers the webview's requests for large matrices.
+ * Messages before `ready` are not sent (the webview would drop them); a post that fails, or a webview that says it
+ * lost track (requestSnapshot), gets a snapshot next.
  */
 export class WebviewSurface implements vscode.Disposable {
   private ready = false;
+  /** False until a snapshot went out, and after a post that did not reach the webview. */
+  private synced = false;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly webview: vscode.Webview;
+  private readonly surface: Surface;
+  private readonly store: LensStore;
+  private readonly controller: LensController;
+  private readonly log: vscode.LogOutputChannel;
 
-  constructor(
-    private readonly webview: vscode.Webview,
-    extensionUri: vscode.Uri,
-    private readonly surface: Surface,
-    title: string,
-    private readonly store: LensStore,
-    private readonly controller: LensController,
-    private readonly log: vscode.LogOutputChannel,
-  ) {
-    webview.options = webviewOptions(extensionUri);
-    webview.html = renderWebviewHtml(webview, extensionUri, surface, title);
+  constructor(ctx: SurfaceContext) {
+    ({ webview: this.webview, surface: this.surface, store: this.store, controller: this.controller, log: this.log } = ctx);
+    this.webview.options = webviewOptions(ctx.extensionUri);
+    this.webview.html = renderWebviewHtml(this.webview, ctx.extensionUri, ctx.surface, ctx.title);
     this.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      store.onDidChange(() => this.push()),
+      this.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      this.store.onDidChange((c) => this.onChange(c)),
     );
   }
 
@@ -43,6 +61,9 @@ export class WebviewSurface implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.push();
+        break;
+      case 'requestSnapshot':
+        if (this.ready) this.push();
         break;
       case 'runCommand':
         void vscode.commands.executeCommand(m.command);
@@ -67,12 +88,21 @@ export class WebviewSurface implements vscode.Disposable {
   }
 
   private post(msg: HostMessage): void {
-    // A disposed webview rejects; closing a view mid-run must leave no error behind.
-    this.webview.postMessage(msg).then(undefined, () => undefined);
+    // A disposed webview rejects; closing a view mid-run must leave no error behind. A hidden one may drop it.
+    this.webview.postMessage(msg).then((delivered) => { if (!delivered) this.synced = false; }, () => { this.synced = false; });
   }
 
+  private onChange(change: StoreChange): void {
+    if (!this.ready) return;
+    const parts = this.synced ? partMessages(change, this.store.current) : null;
+    if (!parts) { this.push(); return; }
+    for (const msg of parts) this.post(msg);
+  }
+
+  /** Posts a full snapshot of the store. */
   push(): void {
     if (!this.ready) return;
+    this.synced = true;
     this.post({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: this.store.snapshot(this.surface) });
   }
 

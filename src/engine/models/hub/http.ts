@@ -147,10 +147,10 @@ export function statusError(ctx: HubContext, r: HubResponse, what: RequestSubjec
   }
   if (code === 'RepositoryNotFound') {
     return new EngineError('hub-repo-not-found', `No such repo on the Hub: ${repo} (or it is private${hasToken ? ' and your token has no access to it' : ''}).`,
-      hasToken ? 'Check the id, or use a token with access to the repo.' : 'Check the id; if it is private, set a token.');
+      hasToken ? 'Check the id, or use a token with access to the repo.' : 'Check the id; if it is private, set a token.', 'model');
   }
   if (code === 'RevisionNotFound') {
-    return new EngineError('hub-revision-not-found', `${repo} has no revision "${revision ?? 'main'}".`, 'Check the branch, tag or commit after "@" (or leave it out for main).');
+    return new EngineError('hub-revision-not-found', `${repo} has no revision "${revision ?? 'main'}".`, 'Check the branch, tag or commit after "@" (or leave it out for main).', 'model');
   }
   if (code === 'EntryNotFound' || (r.status === 404 && file)) {
     return new EngineError('hub-file-not-found', `${repo}@${revision ?? 'main'} has no file ${file ?? '(unknown)'}.`, 'Check the file name against the repo’s files.');
