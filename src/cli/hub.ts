@@ -1,6 +1,7 @@
 // The CLI's side of Hub models: `cls-lens download`, Hub options from flags, progress on stderr (a TTY only), and
 // error text that names flags and environment variables (the engine's own next steps name no surface).
-import { EngineError } from '../engine/errors';
+import { phraseError, type EngineError } from '../engine/errors';
+import { CLI_FIXES } from './usage';
 import { downloadModel, parseHubId } from '../engine/models/hub';
 import type { HubOptions, HubProgress } from '../engine/models/hub/types';
 
@@ -54,10 +55,8 @@ export function cliErrorMessage(e: EngineError): string {
       return `${e.summary} ${choose}`;
     case 'cache-write':
       return `${e.summary} ${next} The cache folder is set by --cache-dir, HF_HUB_CACHE or HF_HOME.`;
-    case 'model-not-found':
-      return `${e.summary} Give --model (or CLS_LENS_MODEL) a folder with config.json, tokenizer.json and an ONNX file, or a Hub id ORG/NAME[@REV].`;
     default:
-      return e.message;
+      return phraseError(e, CLI_FIXES);
   }
 }
 

@@ -168,7 +168,7 @@ export class Engine {
   }
 
   private refuseBlank(text: string): void {
-    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
+    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', undefined, 'text');
   }
 
   private classes(m: LoadedModel, enc: EncodedText): TokenClasses {

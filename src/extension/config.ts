@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { POOLINGS, type PoolingName } from '../shared/types';
+import { isPoolingName, type PoolingName } from '../shared/poolings';
 import { TOKEN_MEASURES, type TokenMeasure } from '../shared/protocol';
 import { parseHubId } from '../engine/models/hub/ref';
 
@@ -31,7 +31,7 @@ export function readSettings(): LensSettings {
     maxTokens: Math.max(0, Math.floor(c.get<number>('maxTokens', 0))),
     threads: Math.max(0, Math.floor(c.get<number>('threads', 0))),
     defaultLayer: Math.floor(c.get<number>('defaultLayer', -1)),
-    defaultPooling: (POOLINGS as readonly string[]).includes(pooling) ? (pooling as PoolingName) : 'cls',
+    defaultPooling: isPoolingName(pooling) ? pooling : 'cls',
     measure: (TOKEN_MEASURES as readonly string[]).includes(measure) ? (measure as TokenMeasure) : 'clsAttention',
     followSelection: c.get<boolean>('followSelection', false),
     decorations: c.get<boolean>('decorations', true),

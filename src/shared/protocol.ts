@@ -7,7 +7,8 @@
 // a webview with no snapshot, or another run, asks for a snapshot (requestSnapshot) instead of applying it.
 // Large numeric data travels as typed arrays (VS Code >= 1.57 transfers them as binary). Attention matrices and
 // token×token matrices are too large to snapshot at 512 tokens: the webview asks for one layer at a time.
-import type { FloatTensor, ModelSummary, PoolingName, Timings, Token, Truncation } from './types';
+import { isPoolingName } from './poolings';
+import type { AttentionAnalysis, FloatTensor, Inspection, PoolingName } from './types';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -45,19 +46,12 @@ export interface ViewOptions {
 }
 
 /**
- * One inspected text, trimmed to what the views draw eagerly. Shapes use L = model layers, T = tokens,
+ * One inspected text, trimmed to what the views draw eagerly: the Inspection's own fields as they are (declared once,
+ * in types.ts), plus what the host derives for the views. Shapes use L = model layers, T = tokens,
  * H = hidden size, R = layerIds.length (L+1, or 1 when only the last hidden state is readable).
  */
-export interface InspectionView {
+export interface InspectionView extends Pick<Inspection, 'model' | 'text' | 'tokens' | 'truncation' | 'layerIds' | 'vectors' | 'norms' | 'timings'> {
   runId: number;
-  model: ModelSummary;
-  text: string;
-  tokens: Token[];
-  truncation: Truncation;
-  layerIds: number[];
-  /** Each [R, H] (pooler [1, H]). */
-  vectors: Partial<Record<PoolingName, FloatTensor>>;
-  norms: Partial<Record<PoolingName, Float32Array>>;
   /** [R, P, P]: cosine between every pair of the poolings in `poolingNames`, per layer (pooler compared at the last layer only, NaN elsewhere). */
   poolingCos: FloatTensor;
   poolingNames: PoolingName[];
@@ -66,15 +60,10 @@ export interface InspectionView {
   /** [R, T]: cosine of [CLS] to each token. */
   clsToken: FloatTensor;
   /** Null when the model's attention cannot be read (model.attentions says why). */
-  attention: {
-    /** [L, heads, T]: attention from [CLS] to each token. */
-    clsRow: FloatTensor;
+  attention: (Pick<AttentionAnalysis, 'clsRow' | 'toCls' | 'toSep' | 'toPunct' | 'toSelf' | 'entropy'> & {
     /** [L, T]: the [CLS] row of the rollout up to each layer. */
     rolloutClsRow: FloatTensor;
-    /** Each [L, heads]. */
-    toCls: FloatTensor; toSep: FloatTensor; toPunct: FloatTensor; toSelf: FloatTensor; entropy: FloatTensor;
-  } | null;
-  timings: Timings;
+  }) | null;
 }
 
 /** A text pinned for comparison. */
@@ -194,14 +183,13 @@ export function isSelectionInfo(v: unknown): v is SelectionInfo {
 
 const isTensor = (v: unknown): v is FloatTensor => isObject(v) && v.data instanceof Float32Array && Array.isArray(v.dims)
   && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
-const POOLING_SET: ReadonlySet<unknown> = new Set(['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler']);
 
 /** One check per ViewOptions field (the only keys a setOptions patch may carry). */
 const OPTION_CHECKS: Record<keyof ViewOptions, (v: unknown) => boolean> = {
   layer: Number.isInteger,
   head: Number.isInteger,
   measure: (v) => (TOKEN_MEASURES as readonly unknown[]).includes(v),
-  pooling: (v) => POOLING_SET.has(v),
+  pooling: isPoolingName,
   followSelection: (v) => typeof v === 'boolean',
   decorations: (v) => typeof v === 'boolean',
 };
@@ -237,7 +225,7 @@ export function isSnapshot(v: unknown): v is Snapshot {
 
 function isCompareView(v: unknown): v is CompareView {
   return isObject(v) && Array.isArray(v.pins) && Array.isArray(v.layerIds) && isObject(v.matrices)
-    && Object.entries(v.matrices).every(([k, m]) => POOLING_SET.has(k) && (m === undefined || isTensor(m)));
+    && Object.entries(v.matrices).every(([k, m]) => isPoolingName(k) && (m === undefined || isTensor(m)));
 }
 
 function isPartUpdate(v: Record<string, unknown>): boolean {

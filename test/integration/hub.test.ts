@@ -190,6 +190,15 @@ describe('Hub downloads', { timeout: 120_000 }, () => {
       { path: 'onnx/model.onnx', size: 5, externalData: 'onnx/model.onnx_data', externalDataSize: 3000 },
       { path: 'onnx/model_quantized.onnx', size: w.files['onnx/model.onnx'].length },
     ]);
+    w.server.plainListing = true; // a listing without sizes: the files, no sizes; downloads take sizes from HEAD
+    try {
+      assert.deepEqual(await listRepoOnnxFiles('test-org/variants', opts(tempCache('plain'))), [
+        { path: 'onnx/model.onnx', externalData: 'onnx/model.onnx_data' }, { path: 'onnx/model_quantized.onnx' }]);
+      const plain = await downloadModel(REPO, opts(tempCache('plain')), FAST);
+      assert.equal(plain.files.find((f) => f.path === 'onnx/model.onnx')!.size, w.files['onnx/model.onnx'].length);
+    } finally {
+      w.server.plainListing = false;
+    }
     const cache = tempCache('variants');
     const m = await downloadModel('test-org/variants', opts(cache), FAST);
     assert.ok(m.files.some((f) => f.path === 'onnx/model.onnx_data'));

@@ -99,6 +99,15 @@ describe('Hub errors and offline', { timeout: 120_000 }, () => {
     const again = await downloadModel(REPO, { endpoint: dead, cacheDir: cache, token: false }, FAST);
     assert.equal(again.fromCache, true);
     assert.equal(again.folder, m.folder);
+    w.server.down = true; // an outage (503) is answered from the cache too, as Python does
+    try {
+      assert.equal((await downloadModel(REPO, { endpoint: w.server.endpoint, cacheDir: cache, token: false }, FAST)).fromCache, true);
+      await assert.rejects(downloadModel(REPO, { endpoint: w.server.endpoint, cacheDir: tempCache('outage'), token: false }, FAST),
+        expectCode('hub-network', /answered HTTP 503/));
+    } finally {
+      w.server.down = false;
+    }
+    await assert.rejects(downloadModel(REPO, { endpoint: 'ftp://x', cacheDir: cache, token: false }), expectCode('hub-network', /not an http\(s\) URL/));
   });
 
   test('a connection that keeps dropping ends with a network error and keeps the partial for a resume', async () => {

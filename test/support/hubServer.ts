@@ -68,6 +68,10 @@ export class HubServer {
   readonly drops = new Map<string, { bytes: number; times: number }>();
   /** Repo path → served with one byte changed (same size). */
   readonly corrupt = new Set<string>();
+  /** Answer every Hub request 503 (an outage). */
+  down = false;
+  /** Answer the file API without sizes even when asked for `?blobs=true` (older mirrors). */
+  plainListing = false;
   /** Repo paths listed by the file API but answered 404 EntryNotFound by resolve. */
   readonly unresolvable = new Set<string>();
   private readonly holds = new Map<string, Hold>();
@@ -141,6 +145,7 @@ export class HubServer {
 
   private onHub(q: http.IncomingMessage, s: http.ServerResponse): void {
     this.record('hub', q);
+    if (this.down) { this.fail(s, 503, undefined, 'Service unavailable'); return; }
     const url = new URL(q.url ?? '/', this.endpoint);
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
     const res = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
@@ -158,7 +163,7 @@ export class HubServer {
     const commit = refs[rev] ?? (Object.values(refs).includes(rev) ? rev : undefined);
     if (!commit) { this.fail(s, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`); return; }
     if (api) {
-      const blobs = url.searchParams.get('blobs') === 'true';
+      const blobs = url.searchParams.get('blobs') === 'true' && !this.plainListing;
       const siblings = Object.entries(repo!.files).map(([p, b]) => blobs
         ? { rfilename: p, size: b.length, blobId: gitSha1(b), ...(isLfs(p, b.length) ? { lfs: { size: b.length, sha256: sha256(b), pointerSize: 134 } } : {}) }
         : { rfilename: p });

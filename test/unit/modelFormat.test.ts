@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { displayName, downloadLine, formatBytes, formatRate, formatRemaining, precisionOf, RateMeter } from '../../src/extension/models/format';
 import { editorErrorMessage, isModelError } from '../../src/extension/models/advice';
+import { EngineError } from '../../src/engine/errors';
 import { tokenProblem } from '../../src/extension/models/tokenCheck';
 
 test('precision from the ONNX file name, in the Xenova/optimum conventions', () => {
@@ -62,17 +63,20 @@ test('the download line shows what is known', () => {
 });
 
 test('hub errors carry the next step in the editor’s words', () => {
-  const gated = editorErrorMessage({ code: 'hub-gated', summary: 'org/m is a gated model.', next: 'Accept its terms on https://huggingface.co/org/m, then set a token of that account.' });
+  const gated = editorErrorMessage(new EngineError('hub-gated', 'org/m is a gated model.', 'Accept its terms on https://huggingface.co/org/m, then set a token of that account.'));
   assert.match(gated, /Accept its terms on https:\/\/huggingface\.co\/org\/m/);
   assert.match(gated, /Set Hugging Face Token/);
-  const offline = editorErrorMessage({ code: 'hub-offline', summary: 'Offline, and org/m@main/onnx/model.onnx is not in the Hugging Face cache.', next: 'Download it once.' }, true);
+  const offline = editorErrorMessage(new EngineError('hub-offline', 'Offline, and org/m@main/onnx/model.onnx is not in the Hugging Face cache.', 'Download it once.'), true);
   assert.match(offline, /onnx\/model\.onnx/, 'names the file');
   assert.match(offline, /clsLens\.offline/);
-  const noOnnx = editorErrorMessage({ code: 'hub-no-onnx', summary: 'org/m has no ONNX file.', next: 'Use Xenova/m, or `optimum-cli export onnx --model org/m DIR`.' });
+  const noOnnx = editorErrorMessage(new EngineError('hub-no-onnx', 'org/m has no ONNX file.', 'Use Xenova/m, or `optimum-cli export onnx --model org/m DIR`.'));
   assert.match(noOnnx, /optimum-cli export onnx --model org\/m DIR/);
-  assert.match(editorErrorMessage({ code: 'hub-token-rejected', summary: 'Rejected.' }), /Clear Hugging Face Token/);
-  assert.match(editorErrorMessage({ code: 'hub-network', summary: 'Cannot reach.' }), /clsLens\.hubEndpoint/);
-  assert.equal(editorErrorMessage({ code: 'empty-text', summary: 'Empty.' }), 'Empty.');
+  assert.match(editorErrorMessage(new EngineError('hub-token-rejected', 'Rejected.')), /Clear Hugging Face Token/);
+  assert.match(editorErrorMessage(new EngineError('hub-network', 'Cannot reach.')), /clsLens\.hubEndpoint/);
+  assert.equal(editorErrorMessage(new EngineError('empty-text', 'Empty.')), 'Empty.');
+  assert.match(editorErrorMessage(new EngineError('hub-no-onnx', 'No ONNX.', 'Export one.', 'model')), /^No ONNX\. Export one\. Run "CLS Lens: Select Model…" or set clsLens\.model to a Hub id/,
+    'other errors keep the engine’s next step and get the extension’s phrase for the input to change');
+  assert.equal(editorErrorMessage(new Error('boom')), 'boom');
   assert.ok(isModelError('hub-gated') && isModelError('model-files') && !isModelError('empty-text') && !isModelError('cancelled'));
 });
 

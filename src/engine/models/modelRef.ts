@@ -2,6 +2,7 @@
 // (`org/name[@revision]`) resolved through the Hugging Face cache (./hub), downloading what is missing.
 import { EngineError } from '../errors';
 import { parseModelRef, resolveHubModel, type ResolveModelOptions } from './hub';
+import { MODEL_FOLDER_HINT } from './modelFolder';
 
 export { expandHome } from './hub/ref';
 
@@ -9,13 +10,11 @@ export { expandHome } from './hub/ref';
 export type ResolveContext = ResolveModelOptions;
 
 export async function resolveModelRef(ref: string, ctx: ResolveContext = {}): Promise<string> {
-  if (!ref.trim()) {
-    throw new EngineError('model-not-found', 'No model is configured.', 'Run "CLS Lens: Select Model…" or set clsLens.model to a model folder.');
-  }
+  if (!ref.trim()) throw new EngineError('model-not-found', 'No model is configured.', undefined, 'model');
   const parsed = parseModelRef(ref, ctx.baseDir);
   if (parsed.kind === 'missing') {
     throw new EngineError('model-not-found', `The model folder ${parsed.folder} does not exist.`,
-      'Run "CLS Lens: Select Model…" or set clsLens.model to a folder with config.json, tokenizer.json and an ONNX file, or to a Hub id (org/name).');
+      `${MODEL_FOLDER_HINT} A model can also be a Hugging Face Hub id (org/name[@revision]).`, 'model');
   }
   return (await resolveHubModel(ref, ctx)).folder;
 }

@@ -1,6 +1,7 @@
 // The one place that runs inspections for the UI: selection → engine worker → store (→ webviews), decorations,
 // status bar. The engine worker keeps the last runs' large tensors; webviews ask for their matrices one layer at a time.
-import * as fs from 'node:fs';
+// Pins (inspection/pins.ts), Export Vectors… (inspection/export.ts), the status-bar item (statusBar.ts) and file
+// writing (files.ts) live in their own modules; the controller hands them the last inspection.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { hubSettingsOf, readSettings } from '../config';
@@ -13,12 +14,15 @@ import { editorErrorMessage, isModelError } from '../models/advice';
 import { displayName } from '../models/format';
 import { effectiveModel, modelLabel } from '../models/modelSetting';
 import type { HubTokenStore } from '../models/token';
-import { toCsv, toNpy } from '../../engine/io/export';
 import type { Inspection, PoolingName } from '../../shared/types';
 import type { MatrixRequest, SelectionInfo, ViewOptions } from '../../shared/protocol';
 import type { LensStore } from '../store';
+import { savePng } from '../files';
+import { LensStatusBar } from '../statusBar';
+import { exportVectors } from './export';
+import { PinBoard } from './pins';
 import { progressReporter, type ProgressSink } from './progress';
-import { compareView, toInspectionView, tokenMeasure, type MatrixPayload, type Pin } from './viewModel';
+import { toInspectionView, tokenMeasure, type MatrixPayload } from './viewModel';
 
 export interface RunOptions {
   /** 'command' shows a cancellable notification; 'follow' runs quietly in the status bar, latest wins. */
@@ -36,9 +40,9 @@ export class LensController implements vscode.Disposable {
   private runId = 0;
   /** Counts runs started, so that a cancelled run knows whether a newer one owns the status. */
   private started = 0;
-  private pins: Pin[] = [];
+  private readonly pins: PinBoard;
   private readonly decorations = new TokenDecorations();
-  private readonly status: vscode.StatusBarItem;
+  private readonly status = new LensStatusBar();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly log: vscode.LogOutputChannel,
@@ -47,11 +51,8 @@ export class LensController implements vscode.Disposable {
     const opts = this.engineOptions();
     this.engineKey = JSON.stringify(opts);
     this.engine = this.startEngine(opts);
-    this.status = vscode.window.createStatusBarItem('clsLens.status', vscode.StatusBarAlignment.Right, 100);
-    this.status.name = 'CLS Lens';
-    this.status.command = 'clsLens.selectModel';
+    this.pins = new PinBoard(store);
     this.updateStatus();
-    this.status.show();
     store.update({ options: { ...store.current.options, layer: s.defaultLayer, pooling: s.defaultPooling, measure: s.measure, followSelection: s.followSelection, decorations: s.decorations } });
     this.store.update({ model: this.modelState() });
     this.disposables.push(this.status, this.decorations, vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
@@ -105,8 +106,8 @@ export class LensController implements vscode.Disposable {
     const s = readSettings();
     this.restartIfChanged();
     if (e.affectsConfiguration('clsLens.model') || e.affectsConfiguration('clsLens.onnxFile')) {
-      this.pins = [];
-      this.store.update({ compare: null, model: this.modelState() });
+      this.pins.clear();
+      this.store.update({ model: this.modelState() });
     }
     const o = this.store.current.options;
     this.setOptions({ followSelection: s.followSelection, decorations: s.decorations, measure: e.affectsConfiguration('clsLens.measure') ? s.measure : o.measure });
@@ -115,10 +116,7 @@ export class LensController implements vscode.Disposable {
 
   private updateStatus(ms?: number): void {
     const m = effectiveModel();
-    const value = m.kind === 'use' ? m.value : '';
-    const name = this.last?.inspection.model.name ?? (m.kind === 'refuse' ? 'model blocked' : modelLabel(value));
-    this.status.text = `$(telescope) ${name}${ms !== undefined ? ` · ${ms.toFixed(0)} ms` : ''}`;
-    this.status.tooltip = m.kind === 'refuse' ? `CLS Lens: ${m.message}` : value ? `CLS Lens model: ${value}\nClick to switch model.` : 'CLS Lens: no model configured. Click to select one.';
+    this.status.update(m.kind === 'use' ? m.value : '', this.last?.inspection.model.name, ms, m.kind === 'refuse' ? m.message : undefined);
   }
 
   /** Inspect a selection. Resolves when the views have the result (or the error). Never throws. */
@@ -168,7 +166,7 @@ export class LensController implements vscode.Disposable {
         if (this.started === started) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message: 'Cancelled.' });
         return;
       }
-      const msg = e instanceof EngineError ? editorErrorMessage(e, s.offline) : e instanceof Error ? e.message : String(e);
+      const msg = editorErrorMessage(e, s.offline);
       this.log.error(`inspect failed: ${msg}`);
       // the previous result belongs to another selection: drop it rather than show it beside this one
       this.last = null;
@@ -235,96 +233,30 @@ export class LensController implements vscode.Disposable {
     this.store.update({ status: 'idle', inspection: null, selection: null, progress: null, message: 'Cleared. Select text and run "CLS Lens: Inspect Selection".' });
   }
 
-  // ---- pins
+  // ---- pins (inspection/pins.ts), export (inspection/export.ts), saved heatmaps (files.ts)
   pin(): void {
-    const ins = this.last?.inspection;
-    if (!ins) { void vscode.window.showInformationMessage('CLS Lens: inspect a selection first, then pin it.'); return; }
-    if (this.pins.length > 0 && this.pins[0].layerIds.length !== ins.layerIds.length) this.pins = [];
-    const words = ins.text.replace(/\s+/g, ' ').trim();
-    const cut = words.length > 40 ? `${words.slice(0, 40).replace(/\s+\S*$/, '')}…` : words;
-    const label = `#${this.pins.length + 1} ${cut}`;
-    this.pins.push({ label, text: ins.text, layerIds: ins.layerIds, vectors: ins.vectors });
-    this.store.update({ compare: compareView(this.pins) });
-    void vscode.window.showInformationMessage(`CLS Lens: pinned ${label} (${this.pins.length} pinned).`);
+    this.pins.pin(this.last?.inspection);
   }
 
   comparePinned(): boolean {
-    if (this.pins.length < 2) {
-      void vscode.window.showInformationMessage(`CLS Lens: pin at least two selections to compare (${this.pins.length} pinned). Use "CLS Lens: Pin Selection for Comparison".`);
-      return false;
-    }
-    this.store.update({ compare: compareView(this.pins) });
-    return true;
+    return this.pins.compare();
   }
 
   clearPins(): void {
-    this.pins = [];
-    this.store.update({ compare: null });
+    this.pins.clear();
   }
 
-  // ---- export
   async exportVectors(): Promise<void> {
-    const ins = this.last?.inspection;
-    if (!ins) { void vscode.window.showInformationMessage('CLS Lens: inspect a selection first; then its vectors can be exported.'); return; }
-    const fmt = await vscode.window.showQuickPick([
-      { label: 'JSON', description: 'every pooling, every layer, with tokens', ext: 'json' },
-      { label: 'CSV', description: 'one row per pooling and layer', ext: 'csv' },
-      { label: 'NumPy .npy', description: 'one pooling as [layers, hidden] float32', ext: 'npy' },
-    ], { title: 'CLS Lens: export vectors as' });
-    if (!fmt) return;
-    let pooling: PoolingName = 'cls';
-    if (fmt.ext === 'npy') {
-      const p = await vscode.window.showQuickPick(Object.keys(ins.vectors), { title: 'Which pooling?' });
-      if (!p) return;
-      pooling = p as PoolingName;
-    }
-    const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
-    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `cls-lens-vectors${fmt.ext === 'npy' ? `-${pooling}` : ''}.${fmt.ext}`), filters: { [fmt.label]: [fmt.ext] } });
-    if (!uri) return;
-    let bytes: Uint8Array;
-    if (fmt.ext === 'npy') bytes = toNpy(ins.vectors[pooling]!);
-    else if (fmt.ext === 'csv') {
-      const parts: string[] = [];
-      let first = true;
-      for (const [k, t] of Object.entries(ins.vectors)) {
-        const rowLabels = t.dims[0] === ins.layerIds.length ? ins.layerIds.map((l) => `${k}@${l}`) : [`${k}@${ins.layerIds[ins.layerIds.length - 1]}`];
-        const csv = toCsv(t, rowLabels);
-        parts.push(first ? csv : csv.slice(csv.indexOf('\n') + 1));
-        first = false;
-      }
-      bytes = Buffer.from(parts.join(''));
-    } else {
-      const vectors = Object.fromEntries(Object.entries(ins.vectors).map(([k, t]) => [k, Array.from({ length: t.dims[0] }, (_, r) => Array.from(t.data.subarray(r * t.dims[1], (r + 1) * t.dims[1])))]));
-      bytes = Buffer.from(JSON.stringify({ model: ins.model.name, text: ins.text, tokens: ins.tokens, layers: ins.layerIds, vectors }, null, 1));
-    }
-    await writeAtomically(uri, bytes);
-    void vscode.window.showInformationMessage(`CLS Lens: wrote ${path.basename(uri.fsPath)} (${bytes.length} bytes).`);
+    await exportVectors(this.last?.inspection);
   }
 
   async savePng(name: string, dataUrl: string): Promise<void> {
-    const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
-    const safe = name.replace(/[^\w.-]+/g, '-').slice(0, 80) || 'heatmap';
-    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `${safe}.png`), filters: { PNG: ['png'] } });
-    if (!uri) return;
-    await writeAtomically(uri, Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64'));
+    await savePng(name, dataUrl);
   }
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
     void this.engine.dispose();
     void this.downloader?.dispose();
-  }
-}
-
-/** Write to a temporary sibling, then rename: a failed export leaves nothing half-written. */
-async function writeAtomically(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
-  if (uri.scheme !== 'file') { await vscode.workspace.fs.writeFile(uri, bytes); return; }
-  const tmp = `${uri.fsPath}.${process.pid}.tmp`;
-  try {
-    await fs.promises.writeFile(tmp, bytes);
-    await fs.promises.rename(tmp, uri.fsPath);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    void vscode.window.showErrorMessage(`CLS Lens: could not write ${uri.fsPath}: ${(e as Error).message}`);
   }
 }

@@ -30,12 +30,24 @@ function toHubRef(ref: string | HubRef): HubRef {
 }
 
 function context(opts: HubOptions, tuning: DownloadTuning): HubContext {
-  return { endpoint: hubEndpoint(opts), token: hubToken(opts), signal: opts.signal, idleTimeoutMs: tuning.idleTimeoutMs };
+  const endpoint = hubEndpoint(opts);
+  let ok = false;
+  try { ok = /^https?:$/.test(new URL(endpoint).protocol); } catch { /* not a URL */ }
+  if (!ok) throw new EngineError('hub-network', `The Hub endpoint "${endpoint}" is not an http(s) URL.`, 'Set the endpoint to a URL such as https://huggingface.co.');
+  return { endpoint, token: hubToken(opts), signal: opts.signal, idleTimeoutMs: tuning.idleTimeoutMs };
+}
+
+/** A server error (5xx) counts as the Hub being unavailable: the cache may answer, as in Python. */
+function unavailable(r: { status: number; url: string; res: { resume(): void } }): void {
+  if (r.status < 500) return;
+  r.res.resume();
+  throw new NetworkError(r.url, `HTTP ${r.status}`);
 }
 
 /** `GET {endpoint}/api/models/{repo}/revision/{revision}`: the commit and the files (sizes when given). */
 export async function fetchRepoInfo(ctx: HubContext, hub: HubRef): Promise<RepoInfo> {
   const r = await hubRequest(ctx, infoUrl(ctx.endpoint, hub.repo, hub.revision), { follow: 'relative' });
+  unavailable(r);
   if (r.status >= 400) throw statusError(ctx, r, { repo: hub.repo, revision: hub.revision });
   if (r.status !== 200) { r.res.resume(); throw new EngineError('hub-network', `The Hub answered ${r.status} when listing ${hub.repo}.`, 'Check the Hub endpoint.'); }
   const body = await readJson(r) as { sha?: unknown; siblings?: unknown };
@@ -57,6 +69,7 @@ interface FileMeta { path: string; etag: string; size: number; url: string }
 async function fileMeta(ctx: HubContext, hub: HubRef, commit: string, file: string, listed?: number): Promise<FileMeta> {
   const url = resolveUrl(ctx.endpoint, hub.repo, commit, file);
   const r = await hubRequest(ctx, url, { method: 'HEAD', follow: 'relative' });
+  unavailable(r);
   if (r.status >= 400) throw statusError(ctx, r, { repo: hub.repo, revision: hub.revision, file });
   r.res.resume();
   const etag = normalizeEtag(header(r.res, 'x-linked-etag') ?? header(r.res, 'etag'));
@@ -113,7 +126,7 @@ export async function downloadModel(ref: string | HubRef, opts: DownloadOptions 
     if (!unreachable(e)) throw e;
     const cause = (e as NetworkError).causeCode;
     try {
-      return await fromCache(`Cannot reach ${ctx.endpoint} (${cause})`);
+      return await fromCache(cause.startsWith('HTTP') ? `${ctx.endpoint} answered ${cause}` : `Cannot reach ${ctx.endpoint} (${cause})`);
     } catch (c) {
       if (c instanceof EngineError && c.code === 'hub-offline') {
         throw new EngineError('hub-network', c.summary, 'Check the connection or the Hub endpoint (or a proxy), then try again.');
@@ -205,7 +218,7 @@ export async function listRepoOnnxFiles(ref: string | HubRef, opts: HubOptions =
   try {
     return onnxList((await fetchRepoInfo(ctx, hub)).siblings);
   } catch (e) {
-    if (unreachable(e)) return cached(`Cannot reach ${ctx.endpoint}`);
+    if (unreachable(e)) return cached(`Cannot reach ${ctx.endpoint} (${(e as NetworkError).causeCode})`);
     throw e;
   }
 }

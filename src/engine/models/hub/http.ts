@@ -140,16 +140,17 @@ export function statusError(ctx: HubContext, r: HubResponse, what: RequestSubjec
   const { repo, revision, file } = what;
   const page = `${ctx.endpoint}/${repo}`;
   const hasToken = Boolean(ctx.token);
-  if (code === 'GatedRepo' || r.status === 403) {
+  const fromEndpoint = (() => { try { return new URL(r.url).origin === new URL(ctx.endpoint).origin; } catch { return false; } })();
+  if (code === 'GatedRepo' || (r.status === 403 && fromEndpoint)) {
     return new EngineError('hub-gated', `${repo} is a gated model: its files are shared only with accounts that accepted its terms.`,
       hasToken ? `Accept its terms on ${page} with the account of your token, then try again.` : `Accept its terms on ${page}, then set a token of that account.`);
   }
   if (code === 'RepositoryNotFound') {
     return new EngineError('hub-repo-not-found', `No such repo on the Hub: ${repo} (or it is private${hasToken ? ' and your token has no access to it' : ''}).`,
-      hasToken ? 'Check the id, or use a token with access to the repo.' : 'Check the id; if it is private, set a token.');
+      hasToken ? 'Check the id, or use a token with access to the repo.' : 'Check the id; if it is private, set a token.', 'model');
   }
   if (code === 'RevisionNotFound') {
-    return new EngineError('hub-revision-not-found', `${repo} has no revision "${revision ?? 'main'}".`, 'Check the branch, tag or commit after "@" (or leave it out for main).');
+    return new EngineError('hub-revision-not-found', `${repo} has no revision "${revision ?? 'main'}".`, 'Check the branch, tag or commit after "@" (or leave it out for main).', 'model');
   }
   if (code === 'EntryNotFound' || (r.status === 404 && file)) {
     return new EngineError('hub-file-not-found', `${repo}@${revision ?? 'main'} has no file ${file ?? '(unknown)'}.`, 'Check the file name against the repo’s files.');

@@ -33,27 +33,27 @@ export function planFiles(repo: string, available: readonly string[], onnxFile: 
     onnx = onnxFile.replace(/^\.?\//, '');
     if (!has.has(onnx)) {
       throw new EngineError('hub-file-not-found', `${where} has no ONNX file ${onnx}${onnxFiles.length ? `; it has ${onnxFiles.join(', ')}` : ''}.`,
-        onnxFiles.length ? 'Choose one of those ONNX files.' : 'Leave the ONNX file unset.');
+        onnxFiles.length ? 'Choose one of those ONNX files.' : 'Leave the ONNX file unset.', 'onnxFile');
     }
   } else {
     onnx = ONNX_CANDIDATES.find((c) => has.has(c));
     if (!onnx && onnxFiles.length) {
       throw new EngineError('hub-no-onnx', `${where} has none of the usual ONNX files (${ONNX_CANDIDATES.slice(0, 2).join(', ')}); it has ${onnxFiles.join(', ')}.`,
-        'Choose one of those ONNX files.');
+        'Choose one of those ONNX files.', 'onnxFile');
     }
     if (!onnx) {
       const name = repo.split('/')[1] ?? repo;
       throw new EngineError('hub-no-onnx', `${where} has no ONNX file: CLS Lens runs ONNX models.`,
-        `Use an ONNX conversion of it (many models have one under Xenova/, e.g. Xenova/${name}), or export one with \`optimum-cli export onnx --model ${repo} DIR\` and open DIR.`);
+        `Use an ONNX conversion of it (many models have one under Xenova/, e.g. Xenova/${name}), or export one with \`optimum-cli export onnx --model ${repo} DIR\` and open DIR.`, 'model');
     }
   }
   for (const f of REQUIRED_FILES) {
     if (has.has(f)) continue;
     if (f === 'tokenizer.json') {
       throw new EngineError('hub-no-tokenizer', `${where} has no tokenizer.json (CLS Lens reads the fast-tokenizer file).`,
-        `Use a conversion that has one (e.g. under Xenova/), or save it with transformers: AutoTokenizer.from_pretrained("${repo}").save_pretrained(DIR), and open DIR.`);
+        `Use a conversion that has one (e.g. under Xenova/), or save it with transformers: AutoTokenizer.from_pretrained("${repo}").save_pretrained(DIR), and open DIR.`, 'model');
     }
-    throw new EngineError('model-files', `${where} has no ${f}.`, 'Use a repo in the Hugging Face layout (config.json, tokenizer.json, an ONNX file).');
+    throw new EngineError('model-files', `${where} has no ${f}.`, 'Use a repo in the Hugging Face layout (config.json, tokenizer.json, an ONNX file).', 'model');
   }
   const data = externalDataOf(onnx, (f) => has.has(f));
   return { onnx, files: [...REQUIRED_FILES, ...OPTIONAL_FILES.filter((f) => has.has(f)), onnx, ...(data ? [data] : [])] };
