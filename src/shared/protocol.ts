@@ -152,8 +152,7 @@ export interface RunCommandMessage {
   command: WebviewCommand;
 }
 export const WEBVIEW_COMMANDS = ['clsLens.inspectSelection', 'clsLens.openInspector', 'clsLens.selectModel', 'clsLens.exportVectors',
-  'clsLens.comparePinned', 'clsLens.clearPinned', 'clsLens.toggleFollowSelection', 'clsLens.downloadModel', 'clsLens.chooseModelFolder',
-  'clsLens.modelInfo'] as const;
+  'clsLens.comparePinned', 'clsLens.clearPinned', 'clsLens.toggleFollowSelection', 'clsLens.downloadModel', 'clsLens.chooseModelFolder'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
 /** Large matrices the webview asks for, one layer at a time. */

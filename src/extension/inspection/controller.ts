@@ -16,7 +16,7 @@ import { effectiveModel, modelLabel } from '../models/modelSetting';
 import type { HubTokenStore } from '../models/token';
 import type { Inspection, PoolingName } from '../../shared/types';
 import type { MatrixRequest, SelectionInfo, ViewOptions } from '../../shared/protocol';
-import type { LensStore } from '../store';
+import type { LensState, LensStore } from '../store';
 import { savePng } from '../files';
 import { LensStatusBar } from '../statusBar';
 import { exportVectors } from './export';
@@ -54,10 +54,10 @@ export class LensController implements vscode.Disposable {
     this.pins = new PinBoard(store);
     this.updateStatus();
     store.update({ options: { ...store.current.options, layer: s.defaultLayer, pooling: s.defaultPooling, measure: s.measure, followSelection: s.followSelection, decorations: s.decorations } });
-    this.store.update({ model: this.modelState() });
+    this.refreshModel();
     this.disposables.push(this.status, this.decorations, vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
       tokens.onDidChange(() => this.restartIfChanged()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => { this.updateStatus(); this.store.update({ model: this.modelState() }); }));
+      vscode.workspace.onDidGrantWorkspaceTrust(() => { this.updateStatus(); this.refreshModel(); }));
   }
 
   /** Threads and the Hub settings (endpoint, offline, the SecretStorage token): the worker's engine options. */
@@ -84,10 +84,15 @@ export class LensController implements vscode.Disposable {
     this.log.info(`engine restarted for new settings (threads ${opts.threads ?? 0}, endpoint ${opts.hub?.endpoint ?? 'default'}, offline ${opts.hub?.offline ? 'on' : 'from HF_HUB_OFFLINE'}, token ${opts.hub?.token ? 'from secret storage' : 'none stored'})`);
   }
 
-  /** The model setting's label for the views, or null when none is set (the side view then welcomes the user). */
-  private modelState(): string | null {
+  /**
+   * The model setting's label for the views, null when none is set or Restricted Mode blocks it (the side view then
+   * welcomes the user); a blocked model also says why in the views' message.
+   */
+  private refreshModel(): void {
     const m = effectiveModel();
-    return m.kind === 'use' && m.value ? modelLabel(m.value) : null;
+    const patch: Partial<LensState> = { model: m.kind === 'use' && m.value ? modelLabel(m.value) : null };
+    if (m.kind === 'refuse' && this.store.current.status !== 'running') patch.message = m.message;
+    this.store.update(patch);
   }
 
   /** Download a Hub model in the download worker (Hub settings from the engine options unless args set them). */
@@ -107,7 +112,7 @@ export class LensController implements vscode.Disposable {
     this.restartIfChanged();
     if (e.affectsConfiguration('clsLens.model') || e.affectsConfiguration('clsLens.onnxFile')) {
       this.pins.clear();
-      this.store.update({ model: this.modelState() });
+      this.refreshModel();
     }
     const o = this.store.current.options;
     this.setOptions({ followSelection: s.followSelection, decorations: s.decorations, measure: e.affectsConfiguration('clsLens.measure') ? s.measure : o.measure });

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { hubCacheDir, listCachedModels } from '../../engine/models/hub';
 import { EngineError } from '../../engine/errors';
 import { readSettings } from '../config';
+import { progressReporter } from '../inspection/progress';
 import type { ModelServices } from './download';
 import { editorErrorMessage } from './advice';
 import { modelInfoMarkdown, type InfoFile, type ModelInfo } from './infoText';
@@ -42,7 +43,7 @@ async function gather(s: ModelServices): Promise<ModelInfo | string> {
   if (!m.ref) return 'No model is configured: run "CLS Lens: Select Model…".';
   const settings = readSettings();
   const loaded = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: reading the model…', cancellable: true },
-    (_p, token) => s.controller.loadModel(m.ref, settings.onnxFile || undefined, { token }));
+    (p, token) => s.controller.loadModel(m.ref, settings.onnxFile || undefined, { token, onProgress: progressReporter(p) }));
   const summary = { ...loaded, name: displayName(loaded.name, m.value) };
   const folder = real(summary.folder);
   let hub: ModelInfo['hub'] = null;
