@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseHubId } from '../engine/models/hub/ref';
 import { isPoolingName, type PoolingName } from '../shared/poolings';
 import { TOKEN_MEASURES, type TokenMeasure } from '../shared/protocol';
 
@@ -36,5 +38,8 @@ export function readSettings(): LensSettings {
 export function resolveModelSetting(model: string): string {
   if (!model || path.isAbsolute(model) || model.startsWith('~')) return model;
   const ws = vscode.workspace.workspaceFolders?.[0];
-  return ws ? path.join(ws.uri.fsPath, model) : model;
+  if (!ws) return model;
+  const folder = path.join(ws.uri.fsPath, model);
+  // a workspace folder of that name wins; otherwise an org/name[@rev] is a Hub id, resolved by the engine
+  return !fs.existsSync(folder) && parseHubId(model) ? model : folder;
 }
