@@ -213,6 +213,7 @@ describe('Hub downloads', { timeout: 120_000 }, () => {
     const m = await downloadModel('test-org/variants', opts(cache), FAST);
     assert.ok(m.files.some((f) => f.path === 'onnx/model.onnx_data'));
     assert.ok(fs.existsSync(path.join(m.folder, 'onnx/model.onnx_data')));
+    assert.equal(fs.statSync(path.join(m.folder, 'special_tokens_map.json')).size, 0, 'an empty file is a blob too');
     const q = await downloadModel('test-org/variants', opts(cache, { onnxFile: 'onnx/model_quantized.onnx' }), FAST);
     assert.equal(q.onnxFile, 'onnx/model_quantized.onnx');
     assert.deepEqual(q.files.filter((f) => f.downloaded).map((f) => f.path), ['onnx/model_quantized.onnx'], 'only the new file is fetched');
