@@ -113,6 +113,11 @@ describe('Hub models through the worker and the CLI', { timeout: 300_000 }, () =
     const x = JSON.parse(viaFolder.stdout) as { vectors: unknown; tokens: unknown }, y = JSON.parse(viaHub.stdout) as typeof x;
     assert.deepEqual(y.vectors, x.vectors);
     assert.deepEqual(y.tokens, x.tokens);
+    const json = await cli(['download', REPO, '--offline', '--cache-dir', dir, '--json']);
+    const info = JSON.parse(json.stdout) as { commit: string; folder: string; fromCache: boolean; files: { path: string }[] };
+    assert.equal(info.commit, w.server.commitOf(REPO));
+    assert.equal(info.folder, folder);
+    assert.equal(info.fromCache, true);
   });
 
   test('CLI errors name flags and environment variables, never VS Code commands', async () => {
