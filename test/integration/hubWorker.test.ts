@@ -23,7 +23,7 @@ const run = promisify(execFile);
 
 /** The CLI in a child process (async: this process serves its requests meanwhile), without the caller's HF_* settings. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, HF_TOKEN: '', HF_HUB_OFFLINE: '', HF_ENDPOINT: '', HF_HUB_CACHE: '', HF_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-hfhome-')) };
+  const env = { ...process.env, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', HF_HUB_OFFLINE: '', TRANSFORMERS_OFFLINE: '', HF_ENDPOINT: '', HF_HUB_CACHE: '', HF_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-hfhome-')) };
   try {
     const { stdout, stderr } = await run(process.execPath, [cliFile, ...args], { env, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
