@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseHubId } from '../engine/models/hub/ref';
 import { isPoolingName, type PoolingName } from '../shared/poolings';
 import { TOKEN_MEASURES, type TokenMeasure } from '../shared/protocol';
-import { parseHubId } from '../engine/models/hub/ref';
 
 export interface LensSettings {
   model: string;

@@ -199,10 +199,21 @@ describe('Hub downloads', { timeout: 120_000 }, () => {
     } finally {
       w.server.plainListing = false;
     }
+    w.server.noApi = true; // a mirror without the file API: commit from X-Repo-Commit, files found by HEAD
+    try {
+      const noApi = await downloadModel(`${REPO}@v1`, opts(tempCache('noapi')), FAST);
+      assert.equal(noApi.commit, V1);
+      assert.deepEqual(noApi.files.map((f) => f.path).sort(), ['config.json', 'onnx/model.onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+      assert.deepEqual((await listRepoOnnxFiles('test-org/variants', opts(tempCache('noapi')))).map((f) => [f.path, f.externalData]),
+        [['onnx/model.onnx', 'onnx/model.onnx_data'], ['onnx/model_quantized.onnx', undefined]]);
+    } finally {
+      w.server.noApi = false;
+    }
     const cache = tempCache('variants');
     const m = await downloadModel('test-org/variants', opts(cache), FAST);
     assert.ok(m.files.some((f) => f.path === 'onnx/model.onnx_data'));
     assert.ok(fs.existsSync(path.join(m.folder, 'onnx/model.onnx_data')));
+    assert.equal(fs.statSync(path.join(m.folder, 'special_tokens_map.json')).size, 0, 'an empty file is a blob too');
     const q = await downloadModel('test-org/variants', opts(cache, { onnxFile: 'onnx/model_quantized.onnx' }), FAST);
     assert.equal(q.onnxFile, 'onnx/model_quantized.onnx');
     assert.deepEqual(q.files.filter((f) => f.downloaded).map((f) => f.path), ['onnx/model_quantized.onnx'], 'only the new file is fetched');

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Engine } from '../../src/engine/engine';
-import { EngineClient } from '../../src/engine/worker/client';
+import { CancelSource, EngineClient } from '../../src/engine/worker/client';
+import { CancelledError } from '../../src/engine/errors';
 import type { JobProgress } from '../../src/engine/worker/protocol';
 import { hubWorld, listTree, REPO, repoDir, sha256, tempCache, until, type HubWorld } from '../support/hubFixtures';
 
@@ -22,7 +23,7 @@ const run = promisify(execFile);
 
 /** The CLI in a child process (async: this process serves its requests meanwhile), without the caller's HF_* settings. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, HF_TOKEN: '', HF_HUB_OFFLINE: '', HF_ENDPOINT: '', HF_HUB_CACHE: '', HF_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-hfhome-')) };
+  const env = { ...process.env, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', HF_HUB_OFFLINE: '', TRANSFORMERS_OFFLINE: '', HF_ENDPOINT: '', HF_HUB_CACHE: '', HF_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-hfhome-')) };
   try {
     const { stdout, stderr } = await run(process.execPath, [cliFile, ...args], { env, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
@@ -83,6 +84,28 @@ describe('Hub models through the worker and the CLI', { timeout: 300_000 }, () =
     assert.match(r.model.folder, /snapshots/);
   });
 
+  test('cancelling the download job stops it mid-file: the partial stays, nothing is linked; the next job resumes', async () => {
+    const dir = tempCache('jobcancel');
+    const c = client({});
+    const hold = w.server.hold('onnx/model.onnx', 700_000);
+    const cancel = new CancelSource();
+    const args = { ref: REPO, endpoint: w.server.endpoint, cacheDir: dir, token: false as const };
+    const p = c.run('download', args, { token: cancel.token });
+    const rejected = assert.rejects(p, (e) => e instanceof CancelledError);
+    await hold.reached;
+    const blobs = path.join(repoDir(dir), 'blobs');
+    const partial = () => listTree(blobs).find((f) => f.endsWith('.incomplete'));
+    await until(() => { const f = partial(); return !!f && fs.statSync(path.join(blobs, f)).size === 700_000; });
+    cancel.cancel();
+    await rejected;
+    hold.release();
+    // the worker stops the transfer; the next job runs after it and resumes from the partial
+    const m = await c.run('download', args);
+    assert.ok(fs.readFileSync(path.join(m.folder, 'onnx/model.onnx')).equals(w.files['onnx/model.onnx']));
+    const gets = w.server.log.filter((r) => r.server === 'cdn' && r.method === 'GET' && r.path.endsWith(sha256(w.files['onnx/model.onnx'])));
+    assert.equal(gets.at(-1)!.range, 'bytes=700000-');
+  });
+
   test('cls-lens download prints the snapshot folder; two processes at once fetch the blob once', async () => {
     const dir = tempCache('cli');
     const hold = w.server.hold('onnx/model.onnx', 500_000);
@@ -113,6 +136,11 @@ describe('Hub models through the worker and the CLI', { timeout: 300_000 }, () =
     const x = JSON.parse(viaFolder.stdout) as { vectors: unknown; tokens: unknown }, y = JSON.parse(viaHub.stdout) as typeof x;
     assert.deepEqual(y.vectors, x.vectors);
     assert.deepEqual(y.tokens, x.tokens);
+    const json = await cli(['download', REPO, '--offline', '--cache-dir', dir, '--json']);
+    const info = JSON.parse(json.stdout) as { commit: string; folder: string; fromCache: boolean; files: { path: string }[] };
+    assert.equal(info.commit, w.server.commitOf(REPO));
+    assert.equal(info.folder, folder);
+    assert.equal(info.fromCache, true);
   });
 
   test('CLI errors name flags and environment variables, never VS Code commands', async () => {

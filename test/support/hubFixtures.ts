@@ -33,7 +33,7 @@ export async function hubWorld(): Promise<HubWorld> {
   server.addRepo({ id: 'test-org/no-tokenizer', files: noTok });
   server.addRepo({
     id: 'test-org/variants',
-    files: { ...noOnnx, 'onnx/model.onnx': Buffer.from('graph'), 'onnx/model.onnx_data': crypto.randomBytes(3000), 'onnx/model_quantized.onnx': onnx },
+    files: { ...noOnnx, 'special_tokens_map.json': Buffer.alloc(0), 'onnx/model.onnx': Buffer.from('graph'), 'onnx/model.onnx_data': crypto.randomBytes(3000), 'onnx/model_quantized.onnx': onnx },
   });
   server.renames.set('old-org/tiny-bert', REPO);
   return { server, model, files };

@@ -68,6 +68,8 @@ export class HubServer {
   readonly drops = new Map<string, { bytes: number; times: number }>();
   /** Repo path → served with one byte changed (same size). */
   readonly corrupt = new Set<string>();
+  /** Answer the file API with a plain 404 (a mirror that serves files only). */
+  noApi = false;
   /** Answer every Hub request 503 (an outage). */
   down = false;
   /** Answer the file API without sizes even when asked for `?blobs=true` (older mirrors). */
@@ -155,7 +157,7 @@ export class HubServer {
       s.writeHead(307, { location: url.pathname.replace(id, renamed) + url.search }).end();
       return;
     }
-    if (!api && !res) { this.fail(s, 404, undefined, 'Not found'); return; }
+    if ((!api && !res) || (api && this.noApi)) { this.fail(s, 404, undefined, 'Not found'); return; }
     const repo = this.repos.get(id);
     if (this.deny(q, s, repo)) return;
     const rev = decodeURIComponent((api ?? res)![2]);

@@ -131,10 +131,12 @@ describe('references and settings', () => {
 
   test('endpoint, cache, offline and token follow huggingface_hub', () => {
     const home = tmp();
-    withEnv({ HF_ENDPOINT: undefined, HF_HUB_CACHE: undefined, HUGGINGFACE_HUB_CACHE: undefined, HF_HOME: undefined, XDG_CACHE_HOME: undefined, HF_HUB_OFFLINE: undefined, HF_TOKEN: undefined, HF_TOKEN_PATH: undefined }, () => {
+    withEnv({ HF_ENDPOINT: undefined, HF_HUB_CACHE: undefined, HUGGINGFACE_HUB_CACHE: undefined, HF_HOME: undefined, XDG_CACHE_HOME: undefined, HF_HUB_OFFLINE: undefined, TRANSFORMERS_OFFLINE: undefined, HF_TOKEN: undefined, HUGGING_FACE_HUB_TOKEN: undefined, HF_TOKEN_PATH: undefined }, () => {
       assert.equal(hubEndpoint(), 'https://huggingface.co');
       assert.equal(hubCacheDir(), path.join(os.homedir(), '.cache', 'huggingface', 'hub'));
       assert.equal(hubOffline(), false);
+      assert.equal(withEnv({ TRANSFORMERS_OFFLINE: '1' }, () => hubOffline()), true);
+      assert.equal(withEnv({ HUGGING_FACE_HUB_TOKEN: 'hf_old_name' }, () => hubToken()), 'hf_old_name');
       withEnv({ HF_ENDPOINT: 'https://mirror.example/', HF_HOME: home, HF_HUB_OFFLINE: 'true' }, () => {
         assert.equal(hubEndpoint(), 'https://mirror.example');
         assert.equal(hubEndpoint({ endpoint: 'http://127.0.0.1:9' }), 'http://127.0.0.1:9');

@@ -85,7 +85,7 @@ const sizeOf = (f: string) => { try { return fs.statSync(f).size; } catch { retu
 
 /** A partial left by an earlier run of ours (`{etag}.{random}.incomplete`), the longest, renamed to `mine`. */
 function adoptPartial(blobsDir: string, etag: string, mine: string): void {
-  const re = new RegExp(`^${etag}\\.[a-z0-9]+\\.incomplete$`);
+  const re = new RegExp(`^${etag.replace(/[.-]/g, '\\$&')}\\.[a-z0-9]+\\.incomplete$`);
   let best: string | null = null, bestSize = -1;
   for (const f of fs.readdirSync(blobsDir)) {
     if (!re.test(f)) continue;
@@ -147,7 +147,7 @@ export async function fetchBlob(ctx: HubContext, spec: BlobSpec, opts: FetchOpti
     if (check === 'ok') return false;
     if (check !== 'missing') fs.rmSync(blob, { force: true }); // corrupt: fetched again
     const lock = await acquireLock(path.join(opts.locksDir, `${spec.etag}.lock`), {
-      signal: ctx.signal, staleMs: opts.lockStaleMs, done: () => sizeOf(blob) === spec.size,
+      signal: ctx.signal, staleMs: opts.lockStaleMs, done: () => fs.existsSync(blob) && sizeOf(blob) === spec.size,
     });
     if (!lock) continue; // another process finished it: check it
     try {

@@ -7,6 +7,7 @@ import { CancelledError, EngineError } from '../../errors';
 import { fetchBlob, checkBlob } from './blobs';
 import { hubCacheDir, hubEndpoint, hubOffline, hubToken } from './env';
 import { header, hubRequest, infoUrl, NetworkError, normalizeEtag, readJson, resolveUrl, statusError, type HubContext } from './http';
+import { probeRepo, type RepoInfo, type Sibling } from './probe';
 import { parseHubId, repoFolderName } from './ref';
 import { externalDataOf, isOnnx, linkSnapshot, planFiles, readRef, resolveCached, snapshotDir, snapshotFiles, writeRef } from './snapshot';
 import type { DownloadOptions, HubFile, HubModel, HubOptions, HubProgress, HubRef, RepoOnnxFile } from './types';
@@ -19,8 +20,6 @@ export interface DownloadTuning {
   idleTimeoutMs?: number;
 }
 
-interface Sibling { path: string; size?: number }
-interface RepoInfo { commit: string; siblings: Sibling[] }
 
 function toHubRef(ref: string | HubRef): HubRef {
   if (typeof ref !== 'string') return ref;
@@ -44,10 +43,14 @@ function unavailable(r: { status: number; url: string; res: { resume(): void } }
   throw new NetworkError(r.url, `HTTP ${r.status}`);
 }
 
-/** `GET {endpoint}/api/models/{repo}/revision/{revision}`: the commit and the files (sizes when given). */
-export async function fetchRepoInfo(ctx: HubContext, hub: HubRef): Promise<RepoInfo> {
+/**
+ * `GET {endpoint}/api/models/{repo}/revision/{revision}`: the commit and the files (sizes when given). Null when the
+ * endpoint has no such API (a plain 404, no Hub error code): the caller probes files instead (probe.ts).
+ */
+export async function fetchRepoInfo(ctx: HubContext, hub: HubRef): Promise<RepoInfo | null> {
   const r = await hubRequest(ctx, infoUrl(ctx.endpoint, hub.repo, hub.revision), { follow: 'relative' });
   unavailable(r);
+  if ((r.status === 404 || r.status === 405 || r.status === 501) && !header(r.res, 'x-error-code')) { r.res.resume(); return null; }
   if (r.status >= 400) throw statusError(ctx, r, { repo: hub.repo, revision: hub.revision });
   if (r.status !== 200) { r.res.resume(); throw new EngineError('hub-network', `The Hub answered ${r.status} when listing ${hub.repo}.`, 'Check the Hub endpoint.'); }
   const body = await readJson(r) as { sha?: unknown; siblings?: unknown };
@@ -149,7 +152,7 @@ type Emit = ReturnType<typeof reporter>['emit'];
 
 async function fetchAll(ctx: HubContext, hub: HubRef, repoDir: string, cacheDir: string, opts: DownloadOptions, tuning: DownloadTuning, state: HubProgress, emit: Emit): Promise<HubModel> {
   emit({ phase: 'listing' });
-  const info = await fetchRepoInfo(ctx, hub);
+  const info = (await fetchRepoInfo(ctx, hub)) ?? (await probeRepo(ctx, hub, opts.onnxFile, false));
   const sizes = new Map(info.siblings.map((s) => [s.path, s.size]));
   const plan = planFiles(hub.repo, info.siblings.map((s) => s.path), opts.onnxFile, `${hub.repo}@${hub.revision}`);
   const metas: FileMeta[] = [];
@@ -216,7 +219,7 @@ export async function listRepoOnnxFiles(ref: string | HubRef, opts: HubOptions =
   if (hubOffline(opts)) return cached('Offline');
   const ctx = context(opts, tuning);
   try {
-    return onnxList((await fetchRepoInfo(ctx, hub)).siblings);
+    return onnxList(((await fetchRepoInfo(ctx, hub)) ?? (await probeRepo(ctx, hub, undefined, true))).siblings);
   } catch (e) {
     if (unreachable(e)) return cached(`Cannot reach ${ctx.endpoint} (${(e as NetworkError).causeCode})`);
     throw e;

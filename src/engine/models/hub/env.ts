@@ -32,7 +32,7 @@ const TRUE = new Set(['1', 'true', 'yes', 'on']);
 
 export function hubOffline(opts: Pick<HubOptions, 'offline'> = {}): boolean {
   if (opts.offline !== undefined) return opts.offline;
-  return TRUE.has((env('HF_HUB_OFFLINE') ?? '').toLowerCase());
+  return TRUE.has((env('HF_HUB_OFFLINE') ?? env('TRANSFORMERS_OFFLINE') ?? '').toLowerCase());
 }
 
 /** Where `huggingface-cli login` keeps the token. */
@@ -45,7 +45,7 @@ export function tokenFile(): string {
 export function hubToken(opts: Pick<HubOptions, 'token'> = {}): string | undefined {
   if (opts.token === false) return undefined;
   if (typeof opts.token === 'string' && opts.token.trim()) return opts.token.trim();
-  const fromEnv = env('HF_TOKEN');
+  const fromEnv = env('HF_TOKEN') ?? env('HUGGING_FACE_HUB_TOKEN');
   if (fromEnv) return fromEnv;
   try {
     const t = fs.readFileSync(tokenFile(), 'utf8').trim();

@@ -8,6 +8,16 @@
 //   .locks/models--{org}--{name}/{etag}.lock             held while a blob downloads (see lock.ts)
 // Downloads land in blobs/{etag}.{random}.incomplete, are checked (size; sha256 or git sha1 from the etag) and
 // renamed into place; snapshot links are made only once every blob of the model is present.
+//
+// Errors (EngineError codes; `next` names no surface, so each surface adds its own control, as src/cli/hub.ts does):
+//   hub-repo-not-found, hub-token-rejected, hub-gated   → the token (gated: the model page is in the message)
+//   hub-revision-not-found, hub-no-onnx, hub-no-tokenizer → the model reference (fix 'model')
+//   hub-file-not-found                                  → the ONNX file (fix 'onnxFile' when it was the ONNX file)
+//   hub-offline                                         → go online (offline option / HF_HUB_OFFLINE)
+//   hub-network                                         → the connection or the endpoint (the cache answered if it could)
+//   hub-integrity, cache-write                          → retry later / free space or change the cache folder
+// In the worker, the `download` job runs downloadModel; `load`/`inspect`/`embed` reach it through resolveModelRef with
+// the engine's options (cacheDir, hub: {endpoint, token, offline}) and report bytes as 'download' progress.
 import { EngineError } from '../../errors';
 import { downloadModel, listRepoOnnxFiles } from './download';
 import { listCachedModels, removeCachedSnapshot } from './cacheScan';

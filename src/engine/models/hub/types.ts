@@ -9,8 +9,9 @@
  * - endpoint: `endpoint` → `HF_ENDPOINT` → https://huggingface.co
  * - cacheDir: `cacheDir` → `HF_HUB_CACHE` → `HUGGINGFACE_HUB_CACHE` → `$HF_HOME/hub` → `$XDG_CACHE_HOME/huggingface/hub`
  *   → `~/.cache/huggingface/hub`
- * - offline: `offline` → `HF_HUB_OFFLINE` (1/true/yes/on) → online
- * - token: `token` (a string; `false` sends none at all) → `HF_TOKEN` → the file `$HF_TOKEN_PATH`, else
+ * - offline: `offline` → `HF_HUB_OFFLINE` (1/true/yes/on) → `TRANSFORMERS_OFFLINE` → online
+ * - token: `token` (a string; `false` sends none at all) → `HF_TOKEN` → `HUGGING_FACE_HUB_TOKEN` (the old name) → the
+ *   file `$HF_TOKEN_PATH`, else
  *   `$HF_HOME/token` (default ~/.cache/huggingface/token, which `huggingface-cli login` writes) → none.
  *   An explicit token wins because it is the one the user gave this program (VS Code's SecretStorage); HF_TOKEN
  *   beats the token file as it does in Python. The token is sent as `Authorization: Bearer …` to the endpoint's host
