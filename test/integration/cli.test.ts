@@ -43,6 +43,7 @@ describe('cli as a Unix tool', () => {
     assert.equal(hub.status, 1);
     assert.match(hub.stderr, /some-org\/some-model@main .*not in the Hugging Face cache/);
     assert.match(hub.stderr, /--offline or HF_HUB_OFFLINE/);
+    fs.rmSync(emptyCache, { recursive: true, force: true });
     assert.doesNotMatch(hub.stderr, VSCODE_WORDS);
   });
 

@@ -291,8 +291,10 @@ describe('bad model folders', () => {
   });
 
   test('a Hub id without a local folder goes to the Hub (offline here: it names what is not cached)', async () => {
-    const offline = new Engine({ threads: 1, cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-nocache-')), hub: { offline: true } });
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-nocache-'));
+    const offline = new Engine({ threads: 1, cacheDir, hub: { offline: true } });
     await expectEngineError(offline.inspect('Xenova/bert-base-uncased', TEXT), 'hub-offline', /Xenova\/bert-base-uncased@main/);
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   });
 
   test('a missing ONNX file', async () => {

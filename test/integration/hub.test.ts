@@ -8,14 +8,14 @@ import { after, before, describe, test } from 'node:test';
 import { downloadModel, listRepoOnnxFiles } from '../../src/engine/models/hub';
 import type { HubProgress } from '../../src/engine/models/hub/types';
 import { CancelledError, EngineError } from '../../src/engine/errors';
-import { GOOD_TOKEN, gitSha1, hubWorld, listTree, REPO, repoDir, sha256, tempCache, until, V1, type HubWorld } from '../support/hubFixtures';
+import { GOOD_TOKEN, gitSha1, hubWorld, listTree, REPO, repoDir, sha256, removeTempCaches, tempCache, until, V1, type HubWorld } from '../support/hubFixtures';
 
 const FAST = { backoffMs: 1 };
 
 describe('Hub downloads', { timeout: 120_000 }, () => {
   let w: HubWorld;
   before(async () => { w = await hubWorld(); });
-  after(() => w.server.stop());
+  after(async () => { await w.server.stop(); removeTempCaches(); });
   const opts = (cacheDir: string, more: object = {}) => ({ endpoint: w.server.endpoint, cacheDir, token: false as const, ...more });
   const cdnGets = (file: string) => w.server.log.filter((r) => r.server === 'cdn' && r.method === 'GET' && r.path.startsWith('/blobs/') && r.path.endsWith(sha256(w.files[file])));
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { downloadModel, listRepoOnnxFiles } from '../../src/engine/models/hub';
 import { EngineError } from '../../src/engine/errors';
-import { GOOD_TOKEN, hubWorld, REPO, repoDir, tempCache, type HubWorld } from '../support/hubFixtures';
+import { GOOD_TOKEN, hubWorld, REPO, repoDir, removeTempCaches, tempCache, type HubWorld } from '../support/hubFixtures';
 
 const FAST = { backoffMs: 1, retries: 1 };
 
@@ -23,7 +23,7 @@ function expectCode(code: string, ...patterns: RegExp[]) {
 describe('Hub errors and offline', { timeout: 120_000 }, () => {
   let w: HubWorld;
   before(async () => { w = await hubWorld(); });
-  after(() => w.server.stop());
+  after(async () => { await w.server.stop(); removeTempCaches(); });
   const opts = (more: object = {}) => ({ endpoint: w.server.endpoint, cacheDir: tempCache('err'), token: false as const, ...more });
 
   test('401 RepositoryNotFound: no such repo, or private (set a token)', async () => {

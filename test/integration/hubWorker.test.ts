@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -13,7 +12,7 @@ import { Engine } from '../../src/engine/engine';
 import { CancelSource, EngineClient } from '../../src/engine/worker/client';
 import { CancelledError } from '../../src/engine/errors';
 import type { JobProgress } from '../../src/engine/worker/protocol';
-import { hubWorld, listTree, REPO, repoDir, sha256, tempCache, until, type HubWorld } from '../support/hubFixtures';
+import { hubWorld, listTree, REPO, repoDir, sha256, removeTempCaches, tempCache, until, type HubWorld } from '../support/hubFixtures';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const workerFile = path.join(root, 'dist', 'worker.js');
@@ -23,7 +22,7 @@ const run = promisify(execFile);
 
 /** The CLI in a child process (async: this process serves its requests meanwhile), without the caller's HF_* settings. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', HF_HUB_OFFLINE: '', TRANSFORMERS_OFFLINE: '', HF_ENDPOINT: '', HF_HUB_CACHE: '', HF_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-hfhome-')) };
+  const env = { ...process.env, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', HF_HUB_OFFLINE: '', TRANSFORMERS_OFFLINE: '', HF_ENDPOINT: '', HF_HUB_CACHE: '', HF_HOME: tempCache('hfhome') };
   try {
     const { stdout, stderr } = await run(process.execPath, [cliFile, ...args], { env, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
@@ -39,7 +38,7 @@ describe('Hub models through the worker and the CLI', { timeout: 300_000 }, () =
   const clients: EngineClient[] = [];
   const client = (opts: ConstructorParameters<typeof EngineClient>[0]) => { const c = new EngineClient({ threads: 1, ...opts }, workerFile); clients.push(c); return c; };
   before(async () => { w = await hubWorld(); });
-  after(async () => { await w.server.stop(); for (const c of clients) await c.dispose(); });
+  after(async () => { await w.server.stop(); for (const c of clients) await c.dispose(); removeTempCaches(); });
 
   test('download job → snapshot; inspect of the Hub id offline, server stopped, gives the folder\'s numbers', async () => {
     const c = client({});

@@ -39,8 +39,17 @@ export async function hubWorld(): Promise<HubWorld> {
   return { server, model, files };
 }
 
+const made: string[] = [];
+
+/** A fresh temp folder (a cache, an HF_HOME); removeTempCaches() deletes every one made. */
 export function tempCache(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `cls-lens-hub-${tag}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cls-lens-hub-${tag}-`));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempCaches(): void {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
 export const repoDir = (cache: string, repo = REPO) => path.join(cache, `models--${repo.replace('/', '--')}`);

@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { downloadModel, hubCacheDir, hubEndpoint, hubOffline, hubToken, listCachedModels, parseHubId, parseModelRef, removeCachedSnapshot } from '../../src/engine/models/hub';
 import { acquireLock } from '../../src/engine/models/hub/lock';
 import { normalizeEtag } from '../../src/engine/models/hub/http';
@@ -41,7 +41,9 @@ const MODEL = {
   'onnx/model.onnx': crypto.randomBytes(2048),
 };
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-hubcache-'));
+const temps: string[] = [];
+const tmp = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-hubcache-')); temps.push(d); return d; };
+after(() => { for (const d of temps) fs.rmSync(d, { recursive: true, force: true }); });
 
 function withEnv<T>(vars: Record<string, string | undefined>, f: () => T): T {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
