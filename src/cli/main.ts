@@ -2,8 +2,9 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine';
-import { EngineError, phraseError } from '../engine/errors';
-import { CLI_FIXES, USAGE } from './usage';
+import { EngineError } from '../engine/errors';
+import { badHubId, cliErrorMessage, downloadCommand, hubOptionsFrom, stderrProgress } from './hub';
+import { USAGE } from './usage';
 import { tokenVector } from '../engine/compute/pooling';
 import { tensorRows, vectorsCsv, vectorsJson, type Round } from '../engine/io/export';
 import { measure, METRICS } from '../engine/compute/similarity';
@@ -102,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false }, csv: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
         threads: { type: 'string' }, windows: { type: 'string' }, digits: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         pooling: { type: 'string', default: 'cls,mean' }, layers: { type: 'string', default: 'last' }, token: { type: 'string', multiple: true },
+        offline: { type: 'boolean', default: false }, endpoint: { type: 'string' }, 'cache-dir': { type: 'string' },
       },
     });
   } catch (e) {
@@ -111,8 +113,15 @@ export async function main(argv: string[]): Promise<number> {
   const { values: v, positionals } = parsed;
   const cmd = positionals[0];
   if (v.help || !cmd) { process.stdout.write(USAGE); return v.help ? 0 : 2; }
-  const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined });
+  const { cacheDir, ...hub } = hubOptionsFrom(v);
+  const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined, cacheDir, hub });
   try {
+    if (cmd === 'download') {
+      const bad = badHubId(positionals[1]);
+      if (bad) throw new UsageError(bad);
+      process.stdout.write(`${await downloadCommand(positionals[1], v)}\n`);
+      return 0;
+    }
     if (cmd !== 'inspect' && cmd !== 'compare' && cmd !== 'embed') throw new UsageError(`unknown command "${cmd}"`);
     if (v.csv && (cmd !== 'inspect' || v.json)) throw new UsageError('--csv is for inspect, instead of --json');
     if (v.csv && (v.token?.length || v.windows)) throw new UsageError('--token and --windows add to the JSON (--json); --csv writes the pooled vectors only');
@@ -127,14 +136,15 @@ export async function main(argv: string[]): Promise<number> {
     const round: Round = digits ? (x) => Number(x.toPrecision(digits)) : (x) => x;
     const maxTokens = v['max-tokens'] ? Number(v['max-tokens']) : undefined;
     if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 2)) throw new UsageError('--max-tokens takes a whole number above 2');
-    const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'] };
+    const onDownload = stderrProgress();
+    const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'], onDownload };
     if (cmd === 'embed') {
       const poolings = v.pooling!.split(',').map((x) => x.trim());
       const bad = poolings.filter((p) => !isPoolingName(p));
       if (bad.length) throw new UsageError(`unknown pooling ${bad.join(', ')}; choose from ${POOLINGS.join(', ')}`);
       if (v.layers !== 'last' && v.layers !== 'all') throw new UsageError('--layers takes last or all');
       const lines = texts.join('\n').split(/\r?\n/).filter((l) => l.length > 0);
-      for await (const e of engine.embed(model, lines, { poolings: poolings as PoolingName[], layers: v.layers, maxTokens, onnxFile: v['onnx-file'] })) {
+      for await (const e of engine.embed(model, lines, { poolings: poolings as PoolingName[], layers: v.layers, maxTokens, onnxFile: v['onnx-file'], onDownload })) {
         const vectors = Object.fromEntries(Object.entries(e.vectors).map(([k, d]) => [k, Array.from(d, round)]));
         process.stdout.write(`${JSON.stringify({ index: e.index, tokens: e.tokens, truncated: e.truncated, layers: e.layerIds, vectors })}\n`);
       }
@@ -151,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       if (v.windows) {
         const stride = Number(v.windows);
         if (!Number.isInteger(stride) || stride < 0) throw new UsageError('--windows takes a whole number of shared tokens');
-        const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'] });
+        const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'], onDownload });
         out.windows = { count: w.windows, stride, vectors: Object.fromEntries(Object.entries(w.vectors).map(([k, t]) => [k, tensorRows(t, round)])) };
       }
       process.stdout.write(v.json ? `${JSON.stringify(out)}\n` : `${summary(r)}\n`);
@@ -171,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`cls-lens: ${e.message}\n\n${USAGE}`); return 2; }
-    process.stderr.write(`cls-lens: ${e instanceof EngineError ? phraseError(e, CLI_FIXES) : (e as Error).stack}\n`);
+    process.stderr.write(`cls-lens: ${e instanceof EngineError ? cliErrorMessage(e) : (e as Error).stack}\n`);
     return 1;
   } finally {
     await engine.dispose();

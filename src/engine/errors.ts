@@ -13,7 +13,25 @@ export type EngineErrorCode =
   | 'empty-text'
   | 'cancelled'
   | 'run-expired'
-  | 'internal';
+  | 'internal'
+  | HubErrorCode;
+
+/**
+ * Hub errors (src/engine/models/hub). Their `next` is phrased for no surface in particular; the CLI and the
+ * extension can name their own flags or settings by code.
+ */
+export type HubErrorCode =
+  | 'hub-repo-not-found' // no such repo, or private without a (valid) token
+  | 'hub-revision-not-found'
+  | 'hub-file-not-found' // a file asked for is not in the repo
+  | 'hub-no-onnx' // the repo has no ONNX file
+  | 'hub-no-tokenizer' // the repo has no tokenizer.json
+  | 'hub-gated' // 403: accept the model's terms on its page
+  | 'hub-token-rejected' // 401 without a repo error code
+  | 'hub-offline' // offline and not (completely) cached
+  | 'hub-network' // the endpoint cannot be reached, or answered with an unexpected status
+  | 'hub-integrity' // downloaded bytes do not match the size or hash the Hub announced
+  | 'cache-write'; // writing the cache failed (disk full, read-only, permissions)
 
 /** The input a user changes to get past an error: the model folder, the ONNX file inside it, or the text. */
 export const ERROR_FIXES = ['model', 'onnxFile', 'text'] as const;

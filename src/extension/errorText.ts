@@ -3,7 +3,7 @@
 import { phraseError, type FixPhrases } from '../engine/errors';
 
 export const EXTENSION_FIXES: FixPhrases = {
-  model: 'Run "CLS Lens: Select Model…" or set clsLens.model to a model folder.',
+  model: 'Run "CLS Lens: Select Model…" or set clsLens.model to a Hub id (org/name) or a model folder.',
   onnxFile: 'Check the clsLens.onnxFile setting.',
   text: 'Select some words to inspect.',
 };

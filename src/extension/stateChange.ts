@@ -14,6 +14,8 @@ export interface LensState {
   inspection: InspectionView | null;
   compare: CompareView | null;
   options: ViewOptions;
+  /** The model setting's short label; null when no model is set (or Restricted Mode blocks it): the side view welcomes. */
+  model: string | null;
 }
 
 export type StateKey = keyof LensState;

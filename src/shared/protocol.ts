@@ -97,6 +97,8 @@ export interface Snapshot {
   options: ViewOptions;
   /** Engine progress while status is 'running'. */
   progress: string | null;
+  /** Short label of the configured model; null when none is set (the side view shows the welcome). */
+  model: string | null;
 }
 
 // ---- host → webview
@@ -132,7 +134,7 @@ interface PartMessage {
 }
 /** The view options changed: all of them. */
 export interface OptionsMessage extends PartMessage { type: 'options'; options: ViewOptions }
-/** The run status changed: status, progress, message and selection (never the inspection). */
+/** The run status changed: status, progress, message, selection and the model label (never the inspection). */
 export interface StatusMessage extends PartMessage {
   type: 'status';
   status: RunStatus;
@@ -141,6 +143,7 @@ export interface StatusMessage extends PartMessage {
   selection: SelectionInfo | null;
   /** As Snapshot.fix. */
   fix?: ErrorFix;
+  model: string | null;
 }
 /** The compare view changed (null: nothing pinned or compared). */
 export interface CompareMessage extends PartMessage { type: 'compare'; compare: CompareView | null }
@@ -161,7 +164,7 @@ export interface RunCommandMessage {
   command: WebviewCommand;
 }
 export const WEBVIEW_COMMANDS = ['clsLens.inspectSelection', 'clsLens.openInspector', 'clsLens.selectModel', 'clsLens.exportVectors',
-  'clsLens.comparePinned', 'clsLens.clearPinned', 'clsLens.toggleFollowSelection'] as const;
+  'clsLens.comparePinned', 'clsLens.clearPinned', 'clsLens.toggleFollowSelection', 'clsLens.downloadModel', 'clsLens.chooseModelFolder'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
 /** Large matrices the webview asks for, one layer at a time. */
@@ -227,6 +230,7 @@ export function isSnapshot(v: unknown): v is Snapshot {
     && (v.selection === null || isSelectionInfo(v.selection))
     && (v.message === null || typeof v.message === 'string') && isFix(v.fix)
     && (v.progress === null || typeof v.progress === 'string')
+    && (v.model === null || typeof v.model === 'string')
     && (v.inspection === null || isInspectionView(v.inspection))
     && (v.compare === null || isCompareView(v.compare))
     && isViewOptions(v.options);
@@ -242,7 +246,8 @@ function isPartUpdate(v: Record<string, unknown>): boolean {
   switch (v.type) {
     case 'options': return isViewOptions(v.options);
     case 'status': return isStatus(v.status) && (v.progress === null || typeof v.progress === 'string')
-      && (v.message === null || typeof v.message === 'string') && (v.selection === null || isSelectionInfo(v.selection)) && isFix(v.fix);
+      && (v.message === null || typeof v.message === 'string') && (v.selection === null || isSelectionInfo(v.selection)) && isFix(v.fix)
+      && (v.model === null || typeof v.model === 'string');
     case 'compare': return v.compare === null || isCompareView(v.compare);
     default: return false;
   }

@@ -1,6 +1,8 @@
 // The CLI as a Unix tool: errors name its flags (not VS Code's commands), and a reader that stops early is no error.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { ensureFixtureModel } from '../../scripts/gen-model';
@@ -42,8 +44,12 @@ describe('cli as a Unix tool', () => {
       assert.match(r.stderr, /--token and --windows add to the JSON/);
       assert.equal(r.stdout, '', 'nothing half-written');
     }
-    const hub = cli(['inspect', '--model', 'some-org/some-model', '--text', 'x']);
-    assert.match(hub.stderr, /huggingface-cli download some-org\/some-model/);
+    const emptyCache = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-cli-cache-'));
+    const hub = cli(['inspect', '--model', 'some-org/some-model', '--offline', '--cache-dir', emptyCache, '--text', 'x']);
+    assert.equal(hub.status, 1);
+    assert.match(hub.stderr, /some-org\/some-model@main .*not in the Hugging Face cache/);
+    assert.match(hub.stderr, /--offline or HF_HUB_OFFLINE/);
+    fs.rmSync(emptyCache, { recursive: true, force: true });
     assert.doesNotMatch(hub.stderr, VSCODE_WORDS);
   });
 

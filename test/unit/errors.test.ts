@@ -24,7 +24,6 @@ test('model errors are surface-neutral and say which input to change', async () 
     const cases: [Promise<EngineError>, string][] = [
       [thrown(() => resolveModelRef('')), 'model'],
       [thrown(() => resolveModelRef('/no/such/model')), 'model'],
-      [thrown(() => resolveModelRef('some-org/some-model')), 'model'],
       [thrown(() => readModelFolder(path.join(tmp, 'missing'))), 'model'],
       [thrown(() => readModelFolder(path.join(tmp, 'file.txt'))), 'model'],
       [thrown(() => findOnnxFile(tmp, 'onnx/nope.onnx')), 'onnxFile'],
@@ -34,6 +33,11 @@ test('model errors are surface-neutral and say which input to change', async () 
       assert.equal(e.fix, fix, e.message);
       assert.doesNotMatch(e.message, SURFACE_WORDS);
     }
+    // a Hub id goes to the Hub (offline here, with an empty cache): surface-neutral too
+    const hub = await thrown(() => resolveModelRef('some-org/some-model', { offline: true, cacheDir: tmp }));
+    assert.equal(hub.code, 'hub-offline', hub.message);
+    assert.match(hub.message, /some-org\/some-model@main/);
+    assert.doesNotMatch(hub.message, SURFACE_WORDS);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { isHostMessage, isMatrixRequest, isWebviewMessage, MATRIX_KINDS, PROTOCO
 import * as sharedTypes from '../../src/shared/types';
 
 const snap: Snapshot = {
-  surface: 'panel', status: 'done', seq: 3, message: null, progress: null, inspection: null, compare: null,
+  surface: 'panel', status: 'done', seq: 3, message: null, progress: null, inspection: null, compare: null, model: 'bert-mini',
   options: { layer: -1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true },
   selection: { text: 'hi', uri: 'file:///a', document: 'a', line: 0, character: 0, offset: 0 },
 };
@@ -87,14 +87,31 @@ test('options messages carry whole, valid ViewOptions with seq and runId', () =>
   assert.ok(!isHostMessage({ type: 'options', ...head, version: 1, options: OPTIONS }), 'the previous protocol version');
 });
 
-test('status messages: status, progress, message, selection', () => {
-  const status = { type: 'status', ...head, status: 'running', progress: 'Inspecting…', message: null, selection: snap.selection };
+test('status messages: status, progress, message, selection, model', () => {
+  const status = { type: 'status', ...head, status: 'running', progress: 'Inspecting…', message: null, selection: snap.selection, model: 'bert-mini' };
   assert.ok(isHostMessage(status));
   assert.ok(isHostMessage({ ...status, status: 'error', progress: null, message: 'No model.', selection: null }));
   assert.ok(!isHostMessage({ ...status, status: 'exploded' }));
   assert.ok(!isHostMessage({ ...status, progress: 3 }));
   assert.ok(!isHostMessage({ ...status, message: undefined }), 'every field is present (null when empty)');
   assert.ok(!isHostMessage({ ...status, selection: { text: 'x' } }));
+  assert.ok(isHostMessage({ ...status, model: null }), 'null: no model set');
+  assert.ok(!isHostMessage({ ...status, model: undefined }), 'the model label is always present');
+  assert.ok(!isHostMessage({ ...status, model: 3 }));
+});
+
+test('a snapshot carries the model label or null; anything else is rejected', () => {
+  assert.ok(isHostMessage({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: { ...snap, model: null } }));
+  const { model: _model, ...without } = snap;
+  assert.ok(!isHostMessage({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: without }));
+  assert.ok(!isHostMessage({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: { ...snap, model: {} } }));
+});
+
+test('the welcome buttons name commands the webview may run', () => {
+  for (const command of ['clsLens.downloadModel', 'clsLens.chooseModelFolder', 'clsLens.selectModel']) {
+    assert.ok(isWebviewMessage({ type: 'runCommand', command }), command);
+  }
+  assert.ok(!isWebviewMessage({ type: 'runCommand', command: 'clsLens.setHubToken' }), 'the token is never set from a webview');
 });
 
 test('compare messages: a compare view with tensors per pooling, or null', () => {

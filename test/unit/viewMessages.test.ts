@@ -5,7 +5,7 @@ import { applyPatch, changedKeys, type LensState, type StateKey } from '../../sr
 import { optionsEcho, partMessages } from '../../src/extension/views/messages';
 
 const state: LensState = {
-  status: 'done', progress: null, message: null, fix: null, compare: null,
+  status: 'done', progress: null, message: null, fix: null, compare: null, model: 'bert-mini',
   selection: { text: 'hi', uri: 'file:///a', document: 'a', line: 0, character: 0, offset: 0 },
   inspection: { runId: 5 } as InspectionView,
   options: { layer: 1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true },
@@ -26,6 +26,9 @@ test('status, progress, message and selection changes travel together in one sta
   assert.ok(m.type === 'status' && m.status === 'running' && m.progress === 'Inspecting…' && m.selection === state.selection);
   assert.ok(!('inspection' in m));
   assert.deepEqual(partMessages(change(4, 'selection'), state)?.map((x) => x.type), ['status']);
+  const m2 = partMessages(change(5, 'model'), { ...state, model: null });
+  assert.deepEqual(m2?.map((x) => x.type), ['status'], 'the model label (welcome or not) travels in the status message');
+  assert.ok(m2![0].type === 'status' && m2![0].model === null);
 });
 
 test('several parts: one message each, same seq; no inspection: runId -1', () => {

@@ -27,7 +27,7 @@ async function part(type, fields) {
   return m;
 }
 const optionsMessage = (seq, runId, options) => part('options', { seq, runId, options: { ...OPTIONS, ...options } });
-const statusMessage = (seq, runId, fields) => part('status', { seq, runId, status: 'done', progress: null, message: null, selection: null, ...fields });
+const statusMessage = (seq, runId, fields) => part('status', { seq, runId, status: 'done', progress: null, message: null, selection: null, model: 'bert-mini', ...fields });
 
 /** Marks an element in the page: a redraw replaces it, so the mark tells whether it was redrawn. */
 const mark = (sel) => w.locator(sel).evaluate((e) => { e.dataset.kept = 'yes'; });
@@ -161,4 +161,29 @@ test('the harness page carries the CSP and shell of src/extension/views/html.ts'
   assert.equal(page.csp, (await shell()).webviewCsp(ORIGIN, page.nonce));
   assert.match(page.csp, /^default-src 'none'; /);
   assert.deepEqual([page.surface, page.app], ['panel', 1]);
+});
+
+test('with no model set, the side view welcomes with buttons that run the model commands; it leaves once a model is set', async () => {
+  await open({ surface: 'side', viewport: { width: 420, height: 900 } });
+  await w.post(await validSnapshotMessage({ surface: 'side', seq: 1, status: 'idle', model: null, message: 'Select text in an editor, then run "CLS Lens: Inspect Selection".' }));
+  await w.locator('#welcome').waitFor();
+  assert.deepEqual(await w.locator('#welcome button').evaluateAll((bs) => bs.map((b) => b.id)), ['welcome-download', 'welcome-select', 'welcome-folder']);
+  const commands = {};
+  for (const id of ['welcome-download', 'welcome-select', 'welcome-folder']) {
+    await w.clearMessages();
+    await w.locator(`#${id}`).click();
+    const m = await w.waitForMessage((x) => x.type === 'runCommand');
+    const { isWebviewMessage } = await protocol();
+    assert.ok(isWebviewMessage(m), `${id} posts a message the host accepts: ${JSON.stringify(m)}`);
+    commands[id] = m.command;
+  }
+  assert.deepEqual(commands, { 'welcome-download': 'clsLens.downloadModel', 'welcome-select': 'clsLens.selectModel', 'welcome-folder': 'clsLens.chooseModelFolder' });
+  // a model was chosen: the status message says so and the welcome goes, without a snapshot
+  await w.post(await statusMessage(2, -1, { status: 'idle', model: 'bert-base-uncased' }));
+  await w.locator('#welcome').waitFor({ state: 'detached' });
+  assert.equal(await requests(), 0, 'no snapshot asked for');
+  // with a model set from the start there is no welcome
+  await w.post(await validSnapshotMessage({ surface: 'side', seq: 3, status: 'idle', model: 'bert-mini' }));
+  await w.locator('#inspect-selection').waitFor();
+  assert.equal(await w.locator('#welcome').count(), 0);
 });

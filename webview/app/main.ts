@@ -9,7 +9,7 @@
 //                  #select-model, #retry-inspect (error), #inspect-selection (idle, nothing inspected),
 //                  #model-header, #model-name, #random-badge, #model-shape, #truncation, #selection
 //   panel header   #model-max-tokens, #token-count, #attention-source (data-source), #hidden-source, #timings, #warnings
-//   side view      #open-inspector, #side-measure, #side-layer, #side-head, #side-follow, #side-decorations,
+//   side view      #welcome (no model set: #welcome-download, #welcome-select, #welcome-folder), #open-inspector, #side-measure, #side-layer, #side-head, #side-follow, #side-decorations,
 //                  #chips (.chip[data-index][data-value][title]), #chips-legend (-min, -max), #chips-measure,
 //                  #attention-reason, #side-clsmean, #side-norm-cls, #side-norm-mean
 //   panel tabs     #tablist, #tab-<id> / #tabpanel-<id> for vectors, tokens, attention, compare

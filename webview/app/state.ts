@@ -157,7 +157,7 @@ export function applyPart(s: Snapshot | null, m: PartUpdateMessage): Snapshot | 
   if (!s || (s.inspection?.runId ?? -1) !== m.runId) return null;
   switch (m.type) {
     case 'options': return { ...s, seq: m.seq, options: m.options };
-    case 'status': return { ...s, seq: m.seq, status: m.status, progress: m.progress, message: m.message, selection: m.selection, fix: m.fix };
+    case 'status': return { ...s, seq: m.seq, status: m.status, progress: m.progress, message: m.message, selection: m.selection, model: m.model, fix: m.fix };
     case 'compare': return { ...s, seq: m.seq, compare: m.compare };
   }
 }

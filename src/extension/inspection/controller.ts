@@ -4,15 +4,20 @@
 // writing (files.ts) live in their own modules; the controller hands them the last inspection.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readSettings, resolveModelSetting } from '../config';
+import { hubSettingsOf, readSettings } from '../config';
 import { TokenDecorations } from '../decorations';
-import { EngineClient } from '../../engine/worker/client';
+import type { EngineOptions } from '../../engine/engine';
+import { EngineClient, type JobOptions } from '../../engine/worker/client';
 import { EngineError, type ErrorFix } from '../../engine/errors';
-import type { InspectResult } from '../../engine/worker/protocol';
+import type { DownloadArgs, InspectResult, JobResult } from '../../engine/worker/protocol';
 import { errorText } from '../errorText';
+import { editorErrorMessage } from '../models/advice';
+import { displayName } from '../models/format';
+import { effectiveModel, modelLabel } from '../models/modelSetting';
+import type { HubTokenStore } from '../models/token';
 import type { Inspection, PoolingName } from '../../shared/types';
 import type { MatrixRequest, SelectionInfo, ViewOptions } from '../../shared/protocol';
-import type { LensStore } from '../store';
+import type { LensState, LensStore } from '../store';
 import { savePng } from '../files';
 import { LensStatusBar } from '../statusBar';
 import { exportVectors } from './export';
@@ -27,7 +32,10 @@ export interface RunOptions {
 
 export class LensController implements vscode.Disposable {
   private engine: EngineClient;
-  private engineThreads: number;
+  /** The options the engine worker was started with, as a string to compare (kept in memory only: holds the token). */
+  private engineKey: string;
+  /** A second worker for Hub downloads, so that inspections go on while a model downloads. */
+  private downloader: EngineClient | undefined;
   /** The last finished inspection, with the selection it was made from (decorations map its offsets there). */
   private last: { inspection: InspectResult; runId: number; selection: SelectionInfo } | null = null;
   private runId = 0;
@@ -38,43 +46,98 @@ export class LensController implements vscode.Disposable {
   private readonly status = new LensStatusBar();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly log: vscode.LogOutputChannel,
+    private readonly tokens: HubTokenStore) {
     const s = readSettings();
-    this.engineThreads = s.threads;
-    this.engine = this.startEngine(s.threads);
+    const opts = this.engineOptions();
+    this.engineKey = JSON.stringify(opts);
+    this.engine = this.startEngine(opts);
     this.pins = new PinBoard(store);
     this.updateStatus();
     store.update({ options: { ...store.current.options, layer: s.defaultLayer, pooling: s.defaultPooling, measure: s.measure, followSelection: s.followSelection, decorations: s.decorations } });
-    this.disposables.push(this.status, this.decorations, vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)));
+    this.refreshModel();
+    this.disposables.push(this.status, this.decorations, vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
+      tokens.onDidChange(() => this.restartIfChanged()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => { this.updateStatus(); this.refreshModel(); }));
+  }
+
+  /** Threads and the Hub settings (endpoint, offline, the SecretStorage token): the worker's engine options. */
+  private engineOptions(): EngineOptions {
+    const s = readSettings();
+    return { threads: s.threads, hub: hubSettingsOf(s, this.tokens.token) };
   }
 
   /** The engine worker is the bundle dist/worker.js next to dist/extension.js. */
-  private startEngine(threads: number): EngineClient {
-    return new EngineClient({ threads }, path.join(this.extensionUri.fsPath, 'dist', 'worker.js'));
+  private startEngine(opts: EngineOptions): EngineClient {
+    return new EngineClient(opts, path.join(this.extensionUri.fsPath, 'dist', 'worker.js'));
+  }
+
+  /** A new worker when threads or a Hub setting changed (the engine reads its options once; loaded models go). */
+  private restartIfChanged(): void {
+    const opts = this.engineOptions();
+    const key = JSON.stringify(opts);
+    if (key === this.engineKey) return;
+    this.engineKey = key;
+    void this.engine.dispose();
+    this.engine = this.startEngine(opts);
+    void this.downloader?.dispose();
+    this.downloader = undefined;
+    this.log.info(`engine restarted for new settings (threads ${opts.threads ?? 0}, endpoint ${opts.hub?.endpoint ?? 'default'}, offline ${opts.hub?.offline ? 'on' : 'from HF_HUB_OFFLINE'}, token ${opts.hub?.token ? 'from secret storage' : 'none stored'})`);
+  }
+
+  /**
+   * The model setting's label for the views, null when none is set or Restricted Mode blocks it (the side view then
+   * welcomes the user); a blocked model also says why in the views' message.
+   */
+  private refreshModel(): void {
+    const m = effectiveModel();
+    const patch: Partial<LensState> = { model: m.kind === 'use' && m.value ? modelLabel(m.value) : null };
+    if (m.kind === 'refuse' && this.store.current.status !== 'running') patch.message = m.message;
+    this.store.update(patch);
+  }
+
+  /** Download a Hub model in the download worker (Hub settings from the engine options unless args set them). */
+  download(args: DownloadArgs, opts: JobOptions<'download'> = {}): Promise<JobResult<'download'>> {
+    this.downloader ??= this.startEngine(this.engineOptions());
+    return this.downloader.run('download', args, opts);
+  }
+
+  /** Load a model in the inspection worker (memoised there): its summary, for Model Info. */
+  loadModel(ref: string, onnxFile?: string, opts: JobOptions<'load'> = {}): Promise<JobResult<'load'>> {
+    return this.engine.run('load', { ref, onnxFile }, opts);
   }
 
   private onConfig(e: vscode.ConfigurationChangeEvent): void {
     if (!e.affectsConfiguration('clsLens')) return;
     const s = readSettings();
-    if (e.affectsConfiguration('clsLens.threads') && s.threads !== this.engineThreads) {
-      void this.engine.dispose();
-      this.engineThreads = s.threads;
-      this.engine = this.startEngine(s.threads);
+    this.restartIfChanged();
+    if (e.affectsConfiguration('clsLens.model') || e.affectsConfiguration('clsLens.onnxFile')) {
+      this.pins.clear();
+      this.refreshModel();
     }
-    if (e.affectsConfiguration('clsLens.model') || e.affectsConfiguration('clsLens.onnxFile')) this.pins.clear();
     const o = this.store.current.options;
     this.setOptions({ followSelection: s.followSelection, decorations: s.decorations, measure: e.affectsConfiguration('clsLens.measure') ? s.measure : o.measure });
     this.updateStatus();
   }
 
   private updateStatus(ms?: number): void {
-    this.status.update(readSettings().model, this.last?.inspection.model.name, ms);
+    const m = effectiveModel();
+    this.status.update(m.kind === 'use' ? m.value : '', this.last?.inspection.model.name, ms, m.kind === 'refuse' ? m.message : undefined);
   }
 
   /** Inspect a selection. Resolves when the views have the result (or the error). Never throws. */
   async inspect(selection: SelectionInfo, opts: RunOptions): Promise<void> {
     const s = readSettings();
-    const modelRef = resolveModelSetting(s.model);
+    const model = effectiveModel();
+    if (model.kind === 'refuse') {
+      this.last = null;
+      this.decorations.clear();
+      this.store.update({ status: 'error', selection, inspection: null, message: model.message, fix: 'model' });
+      if (opts.mode === 'command') void this.offerFix(model.message, 'model');
+      return;
+    }
+    if (model.note) this.log.warn(model.note);
+    const modelRef = model.ref;
     if (!modelRef) {
       this.last = null;
       this.decorations.clear();
@@ -91,9 +154,11 @@ export class LensController implements vscode.Disposable {
     const engine = this.engine;
     const run = (sink: ProgressSink, token?: vscode.CancellationToken) => engine.run('inspect', args, { lane: 'inspect', token, onProgress: progressReporter(sink) });
     try {
-      const inspection = opts.mode === 'command'
+      const result = opts.mode === 'command'
         ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: inspecting selection', cancellable: true }, (p, token) => run(p, token))
         : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CLS Lens' }, (p) => run(p));
+      // a Hub snapshot folder is named by its commit: show the Hub id instead
+      const inspection = { ...result, model: { ...result.model, name: displayName(result.model.name, modelRef) } };
       const runId = ++this.runId;
       this.last = { inspection, runId, selection };
       const view = toInspectionView(inspection, runId);
@@ -111,7 +176,7 @@ export class LensController implements vscode.Disposable {
         if (this.started === started) this.store.update({ status: this.last ? 'done' : 'idle', progress: null, message });
         return;
       }
-      const msg = errorText(e);
+      const msg = editorErrorMessage(e, s.offline);
       this.log.error(`inspect failed: ${msg}`);
       // the previous result belongs to another selection: drop it rather than show it beside this one
       this.last = null;
@@ -210,5 +275,6 @@ export class LensController implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
     void this.engine.dispose();
+    void this.downloader?.dispose();
   }
 }

@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type OptionsMessage, type PartUpdateMessage } from '.
 import type { ErrorFix } from '../../engine/errors';
 import type { LensState, StateKey, StoreChange } from '../stateChange';
 
-const STATUS_KEYS: readonly StateKey[] = ['status', 'progress', 'message', 'selection', 'fix'];
+const STATUS_KEYS: readonly StateKey[] = ['status', 'progress', 'message', 'selection', 'fix', 'model'];
 
 /** The `fix` field of a snapshot or status message: present only with status 'error'. */
 export function errorFix(state: Pick<LensState, 'status' | 'fix'>): { fix?: ErrorFix } {
@@ -20,7 +20,7 @@ export function partMessages(change: StoreChange, state: Readonly<LensState>): P
   const head = { version: PROTOCOL_VERSION as typeof PROTOCOL_VERSION, seq: change.seq, runId: state.inspection?.runId ?? -1 };
   const out: PartUpdateMessage[] = [];
   if (STATUS_KEYS.some((k) => change.keys.has(k))) {
-    out.push({ type: 'status', ...head, status: state.status, progress: state.progress, message: state.message, selection: state.selection, ...errorFix(state) });
+    out.push({ type: 'status', ...head, status: state.status, progress: state.progress, message: state.message, selection: state.selection, model: state.model, ...errorFix(state) });
   }
   if (change.keys.has('options')) out.push({ type: 'options', ...head, options: state.options });
   if (change.keys.has('compare')) out.push({ type: 'compare', ...head, compare: state.compare });
