@@ -3,41 +3,32 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
+import { badHubId, cliErrorMessage, downloadCommand, hubOptionsFrom, stderrProgress } from './hub';
+import { USAGE } from './usage';
 import { tokenVector } from '../engine/compute/pooling';
+import { tensorRows, vectorsCsv, vectorsJson, type Round } from '../engine/io/export';
 import { measure, METRICS } from '../engine/compute/similarity';
-import { POOLINGS, type FloatTensor, type Inspection, type PoolingName } from '../shared/types';
-
-const USAGE = `Usage:
-  cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json] [--no-attentions] [--max-tokens N] [--windows STRIDE]
-  cls-lens compare --model DIR --text A --text B [--text C …] [--json]
-  cls-lens embed   --model DIR (--file PATH | < stdin) [--pooling cls,mean] [--layers last|all]   one text per line → JSON lines
-
-Options:
-  --model DIR        model folder (config.json, tokenizer.json, onnx/model.onnx or model.onnx); or env CLS_LENS_MODEL
-  --onnx-file F      ONNX file inside the folder (default: onnx/model.onnx, then model.onnx, then quantised variants)
-  --max-tokens N     cap on tokens including [CLS]/[SEP] (default: the model's maximum)
-  --threads N        onnxruntime intra-op threads (default: onnxruntime's choice)
-  --no-attentions    skip attentions, their analysis and rollout (faster, smaller output)
-  --windows STRIDE   also pool a long text over sliding windows sharing STRIDE tokens (inspect)
-  --token I          also print the hidden state of token I at every layer as vectors["token:I"] (inspect; repeatable)
-  --digits N         round numbers to N significant digits in JSON (default: full float32 precision)
-  --json             print one JSON object (default: a readable summary)
-  --pooling LIST     embed: poolings to print (cls, mean, meanWithSpecials, max, meanSqrtLen, lastToken, pooler)
-  --layers WHICH     embed: 'last' (default) or 'all' layers
-`;
+import { isPoolingName, POOLINGS, type PoolingName } from '../shared/poolings';
+import type { FloatTensor, Inspection } from '../shared/types';
 
 class UsageError extends Error {}
+
+/**
+ * Output piped into a reader that stops early (`| head -c 200`) closes the pipe: stop quietly with status 0, as
+ * Unix tools do, instead of dying on an unhandled EPIPE. Other write errors are reported.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`cls-lens: cannot write the output: ${e.message}\n`);
+    process.exit(1);
+  });
+}
 
 function readStdin(): string {
   try { return fs.readFileSync(0, 'utf8'); } catch { return ''; }
 }
 
-type Round = (v: number) => number;
-const rows = (t: FloatTensor, round: Round): number[][] => {
-  const [R] = t.dims;
-  const per = t.data.length / R;
-  return Array.from({ length: R }, (_, r) => Array.from(t.data.subarray(r * per, (r + 1) * per), round));
-};
 const nest4 = (t: FloatTensor, round: Round): number[][][][] => {
   const [A, B, C, D] = t.dims;
   return Array.from({ length: A }, (_, a) => Array.from({ length: B }, (_, b) => Array.from({ length: C }, (_, c) => {
@@ -46,38 +37,24 @@ const nest4 = (t: FloatTensor, round: Round): number[][][][] => {
   })));
 };
 
+/** `inspect --json`: the exported vectors (io/export.ts's one shape), then attention, similarity and timings. */
 export function inspectionJson(r: Inspection, round: Round): Record<string, unknown> {
   const m = r.model;
-  const vectors: Record<string, number[][]> = {};
-  for (const [k, v] of Object.entries(r.vectors) as [PoolingName, FloatTensor][]) vectors[k] = rows(v, round);
-  const norms: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(r.norms) as [PoolingName, Float32Array][]) norms[k] = Array.from(v, round);
   const a = r.analysis;
   const lastRollout = a ? (() => {
     const [L, T] = a.rollout.dims;
-    return rows({ data: a.rollout.data.subarray((L - 1) * T * T), dims: [T, T] }, round);
+    return tensorRows({ data: a.rollout.data.subarray((L - 1) * T * T), dims: [T, T] }, round);
   })() : null;
   return {
-    model: {
-      name: m.name, folder: m.folder, onnxFile: m.onnxFile, modelType: m.modelType, layers: m.layers, heads: m.heads, hidden: m.hidden,
-      maxTokens: m.maxTokens, vocabSize: m.vocabSize, inputs: m.inputs, randomWeights: m.randomWeights, poolingMode: m.poolingMode,
-      hasPooler: m.hasPooler, attentions: m.attentions, hiddenStates: m.hiddenStates, warnings: m.warnings,
-    },
-    text: r.text,
-    tokens: r.tokens,
-    truncated: r.truncation.truncated,
-    truncation: r.truncation,
-    layers: r.layerIds,
-    vectors,
-    norms,
+    ...vectorsJson(r, round),
     attentions: r.attentions ? nest4(r.attentions, round) : null,
     attentionsReason: r.attentions ? null : m.attentions.reason ?? 'not requested',
     rollout: lastRollout,
     analysis: a ? {
-      toCls: rows(a.toCls, round), toSep: rows(a.toSep, round), toPunct: rows(a.toPunct, round), toSelf: rows(a.toSelf, round),
-      entropy: rows(a.entropy, round), clsRow: a.clsRow.dims[0] ? nest3(a.clsRow, round) : [],
+      toCls: tensorRows(a.toCls, round), toSep: tensorRows(a.toSep, round), toPunct: tensorRows(a.toPunct, round), toSelf: tensorRows(a.toSelf, round),
+      entropy: tensorRows(a.entropy, round), clsRow: a.clsRow.dims[0] ? nest3(a.clsRow, round) : [],
     } : null,
-    similarity: { clsMean: Array.from(r.similarity.clsMean, round), clsToken: rows(r.similarity.clsToken, round) },
+    similarity: { clsMean: Array.from(r.similarity.clsMean, round), clsToken: tensorRows(r.similarity.clsToken, round) },
     timings: r.timings,
   };
 }
@@ -123,9 +100,10 @@ export async function main(argv: string[]): Promise<number> {
       args: argv, allowPositionals: true, strict: true,
       options: {
         model: { type: 'string' }, 'onnx-file': { type: 'string' }, text: { type: 'string', multiple: true }, file: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
+        json: { type: 'boolean', default: false }, csv: { type: 'boolean', default: false }, 'no-attentions': { type: 'boolean', default: false }, 'max-tokens': { type: 'string' },
         threads: { type: 'string' }, windows: { type: 'string' }, digits: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         pooling: { type: 'string', default: 'cls,mean' }, layers: { type: 'string', default: 'last' }, token: { type: 'string', multiple: true },
+        offline: { type: 'boolean', default: false }, endpoint: { type: 'string' }, 'cache-dir': { type: 'string' },
       },
     });
   } catch (e) {
@@ -135,9 +113,18 @@ export async function main(argv: string[]): Promise<number> {
   const { values: v, positionals } = parsed;
   const cmd = positionals[0];
   if (v.help || !cmd) { process.stdout.write(USAGE); return v.help ? 0 : 2; }
-  const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined });
+  const { cacheDir, ...hub } = hubOptionsFrom(v);
+  const engine = new Engine({ threads: v.threads ? Number(v.threads) : undefined, cacheDir, hub });
   try {
+    if (cmd === 'download') {
+      const bad = badHubId(positionals[1]);
+      if (bad) throw new UsageError(bad);
+      process.stdout.write(`${await downloadCommand(positionals[1], v)}\n`);
+      return 0;
+    }
     if (cmd !== 'inspect' && cmd !== 'compare' && cmd !== 'embed') throw new UsageError(`unknown command "${cmd}"`);
+    if (v.csv && (cmd !== 'inspect' || v.json)) throw new UsageError('--csv is for inspect, instead of --json');
+    if (v.csv && (v.token?.length || v.windows)) throw new UsageError('--token and --windows add to the JSON (--json); --csv writes the pooled vectors only');
     const model = v.model ?? process.env.CLS_LENS_MODEL;
     if (!model) throw new UsageError('--model DIR is required (or set CLS_LENS_MODEL)');
     const texts = [...(v.text ?? []), ...(v.file ?? []).map((f) => {
@@ -149,31 +136,33 @@ export async function main(argv: string[]): Promise<number> {
     const round: Round = digits ? (x) => Number(x.toPrecision(digits)) : (x) => x;
     const maxTokens = v['max-tokens'] ? Number(v['max-tokens']) : undefined;
     if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 2)) throw new UsageError('--max-tokens takes a whole number above 2');
-    const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'] };
+    const onDownload = stderrProgress();
+    const opts = { maxTokens, attentions: !v['no-attentions'], onnxFile: v['onnx-file'], onDownload };
     if (cmd === 'embed') {
       const poolings = v.pooling!.split(',').map((x) => x.trim());
-      const bad = poolings.filter((p) => !(POOLINGS as readonly string[]).includes(p));
+      const bad = poolings.filter((p) => !isPoolingName(p));
       if (bad.length) throw new UsageError(`unknown pooling ${bad.join(', ')}; choose from ${POOLINGS.join(', ')}`);
       if (v.layers !== 'last' && v.layers !== 'all') throw new UsageError('--layers takes last or all');
       const lines = texts.join('\n').split(/\r?\n/).filter((l) => l.length > 0);
-      for await (const e of engine.embed(model, lines, { poolings: poolings as PoolingName[], layers: v.layers, maxTokens, onnxFile: v['onnx-file'] })) {
+      for await (const e of engine.embed(model, lines, { poolings: poolings as PoolingName[], layers: v.layers, maxTokens, onnxFile: v['onnx-file'], onDownload })) {
         const vectors = Object.fromEntries(Object.entries(e.vectors).map(([k, d]) => [k, Array.from(d, round)]));
         process.stdout.write(`${JSON.stringify({ index: e.index, tokens: e.tokens, truncated: e.truncated, layers: e.layerIds, vectors })}\n`);
       }
     } else if (cmd === 'inspect') {
       if (texts.length !== 1) throw new UsageError(`inspect takes one text (--text, --file or stdin); got ${texts.length}`);
       const r = await engine.inspect(model, texts[0], opts);
+      if (v.csv) { process.stdout.write(vectorsCsv(r)); return 0; }
       const out = inspectionJson(r, round);
       for (const spec of v.token ?? []) {
         const i = Number(spec);
         if (!Number.isInteger(i) || i < 0 || i >= r.tokens.length) throw new UsageError(`--token ${spec}: the text has tokens 0..${r.tokens.length - 1}`);
-        (out.vectors as Record<string, number[][]>)[`token:${i}`] = rows(tokenVector(r.hidden, i), round);
+        (out.vectors as Record<string, number[][]>)[`token:${i}`] = tensorRows(tokenVector(r.hidden, i), round);
       }
       if (v.windows) {
         const stride = Number(v.windows);
         if (!Number.isInteger(stride) || stride < 0) throw new UsageError('--windows takes a whole number of shared tokens');
-        const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'] });
-        out.windows = { count: w.windows, stride, vectors: Object.fromEntries(Object.entries(w.vectors).map(([k, t]) => [k, rows(t, round)])) };
+        const w = await engine.inspectWindows(model, texts[0], { stride, maxTokens, onnxFile: v['onnx-file'], onDownload });
+        out.windows = { count: w.windows, stride, vectors: Object.fromEntries(Object.entries(w.vectors).map(([k, t]) => [k, tensorRows(t, round)])) };
       }
       process.stdout.write(v.json ? `${JSON.stringify(out)}\n` : `${summary(r)}\n`);
     } else {
@@ -192,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`cls-lens: ${e.message}\n\n${USAGE}`); return 2; }
-    process.stderr.write(`cls-lens: ${e instanceof EngineError ? e.message : (e as Error).stack}\n`);
+    process.stderr.write(`cls-lens: ${e instanceof EngineError ? cliErrorMessage(e) : (e as Error).stack}\n`);
     return 1;
   } finally {
     await engine.dispose();
@@ -200,5 +189,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  quietOnClosedPipe();
   void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

@@ -6,6 +6,7 @@ import { Encoder } from './runtime/encoder';
 import { CancelledError, EngineError } from './errors';
 import { readModelFolder, usableMaxTokens, type ModelFolder } from './models/modelFolder';
 import { resolveModelRef } from './models/modelRef';
+import type { HubProgress, HubSettings } from './models/hub/types';
 import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './compute/pooling';
 import { clsTokenCosine, rowwise } from './compute/similarity';
 import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer';
@@ -14,8 +15,10 @@ import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingN
 export interface EngineOptions {
   /** onnxruntime intra-op threads; 0 or undefined lets onnxruntime choose. */
   threads?: number;
-  /** Where Hub models are cached (used once Hub downloads land). */
+  /** Where Hub models are cached; default as Python's huggingface_hub (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
   cacheDir?: string;
+  /** How Hub ids are fetched (endpoint, token, offline); unset fields fall back to HF_* environment variables. */
+  hub?: HubSettings;
 }
 
 /** Stage boundaries of a load and an inspection, in order, for progress reports. */
@@ -25,6 +28,10 @@ export interface LoadOptions {
   onnxFile?: string;
   /** Called as each stage starts (a memoised load reports nothing). */
   onPhase?: (phase: EnginePhase) => void;
+  /** Download progress while a Hub model is fetched (during 'resolving'). */
+  onDownload?: (p: HubProgress) => void;
+  /** Stops a Hub download (the partial file is kept for a resume). */
+  signal?: AbortSignal;
 }
 
 export interface InspectOptions {
@@ -95,6 +102,11 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions = {}) {}
 
+  /** The options the engine was made with (the worker's `download` job falls back to them). */
+  get options(): Readonly<EngineOptions> {
+    return this.opts;
+  }
+
   /** Load (memoised per model reference and ONNX file). A failed load is forgotten so that a fix can be retried. */
   load(ref: string, opts: LoadOptions = {}): Promise<LoadedModel> {
     const key = `${ref}\u0000${opts.onnxFile ?? ''}`;
@@ -109,7 +121,7 @@ export class Engine {
 
   private async loadUncached(key: string, ref: string, opts: LoadOptions): Promise<LoadedModel> {
     opts.onPhase?.('resolving');
-    const folderPath = await resolveModelRef(ref, { cacheDir: this.opts.cacheDir });
+    const folderPath = await resolveModelRef(ref, { ...this.opts.hub, cacheDir: this.opts.cacheDir, onnxFile: opts.onnxFile, signal: opts.signal, onProgress: opts.onDownload });
     opts.onPhase?.('reading model');
     const folder = readModelFolder(folderPath, { onnxFile: opts.onnxFile });
     let tokenizer: TokenizerHandle;
@@ -156,7 +168,7 @@ export class Engine {
   }
 
   private refuseBlank(text: string): void {
-    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', 'Select some words to inspect.');
+    if (isBlank(text)) throw new EngineError('empty-text', 'The text is empty or only whitespace.', undefined, 'text');
   }
 
   private classes(m: LoadedModel, enc: EncodedText): TokenClasses {

@@ -1,11 +1,14 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import type { LensController } from './inspection/controller';
 import type { SelectionInfo } from '../shared/protocol';
 import type { LensStore } from './store';
 import { InspectorPanel } from './views/inspectorPanel';
+import { downloadFromHub, type ModelServices } from './models/download';
+import { registerModelInfo } from './models/modelInfo';
+import { removeFromCache } from './models/removeModel';
+import { chooseFolder, selectModel } from './models/selectModel';
+import { registerTokenCommands, type HubTokenStore } from './models/token';
 
 export interface CommandContext {
   extensionUri: vscode.Uri;
@@ -13,6 +16,7 @@ export interface CommandContext {
   controller: LensController;
   log: vscode.LogOutputChannel;
   globalState: vscode.Memento;
+  tokens: HubTokenStore;
 }
 
 /** The selection of the active editor, or a message that says what to do. */
@@ -31,39 +35,9 @@ export function currentSelection(editor = vscode.window.activeTextEditor): Selec
   };
 }
 
-const RECENT_KEY = 'clsLens.recentModels';
-
-async function selectModel(ctx: CommandContext): Promise<void> {
-  const current = readSettings().model;
-  const recent = ctx.globalState.get<string[]>(RECENT_KEY, []).filter((p) => p !== current && fs.existsSync(p));
-  type Item = vscode.QuickPickItem & { action: 'browse' | 'use' | 'settings'; folder?: string };
-  const items: Item[] = [
-    { label: '$(folder-opened) Browse for a model folder…', description: 'config.json + tokenizer.json + an ONNX file', action: 'browse' },
-    ...recent.map((folder): Item => ({ label: `$(history) ${path.basename(folder)}`, description: folder, action: 'use', folder })),
-    { label: '$(gear) Open CLS Lens settings', action: 'settings' },
-  ];
-  const pick = await vscode.window.showQuickPick(items, { title: 'CLS Lens: Select Model', placeHolder: current ? `Current: ${current}` : 'No model configured' });
-  if (!pick) return;
-  if (pick.action === 'settings') { await vscode.commands.executeCommand('workbench.action.openSettings', 'clsLens'); return; }
-  let folder = pick.folder;
-  if (pick.action === 'browse') {
-    const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use this model', title: 'Model folder (Hugging Face layout with ONNX)' });
-    if (!uris?.[0]) return;
-    folder = uris[0].fsPath;
-  }
-  if (!folder) return;
-  if (!fs.existsSync(path.join(folder, 'config.json'))) {
-    void vscode.window.showErrorMessage(`CLS Lens: ${folder} has no config.json. Choose the folder that holds config.json, tokenizer.json and onnx/model.onnx (or model.onnx).`);
-    return;
-  }
-  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await vscode.workspace.getConfiguration('clsLens').update('model', folder, target);
-  await ctx.globalState.update(RECENT_KEY, [folder, ...recent].slice(0, 8));
-  void vscode.window.showInformationMessage(`CLS Lens: using ${path.basename(folder)}.`);
-}
-
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const { extensionUri, store, controller, log } = ctx;
+  const models: ModelServices = { controller, tokens: ctx.tokens, globalState: ctx.globalState, log };
   const openPanel = () => InspectorPanel.show(extensionUri, store, controller, log);
   const withSelection = (f: (s: SelectionInfo) => unknown) => () => {
     const selection = currentSelection();
@@ -82,7 +56,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand('clsLens.comparePinned', () => { if (controller.comparePinned()) openPanel(); }),
     vscode.commands.registerCommand('clsLens.clearPinned', () => controller.clearPins()),
     vscode.commands.registerCommand('clsLens.clear', () => controller.clear()),
-    vscode.commands.registerCommand('clsLens.selectModel', () => selectModel(ctx)),
+    vscode.commands.registerCommand('clsLens.selectModel', () => selectModel(models)),
+    vscode.commands.registerCommand('clsLens.downloadModel', (ref?: unknown) => downloadFromHub(models, typeof ref === 'string' ? ref : undefined)),
+    vscode.commands.registerCommand('clsLens.chooseModelFolder', () => chooseFolder(models)),
+    vscode.commands.registerCommand('clsLens.removeCachedModel', () => removeFromCache(models)),
+    ...registerModelInfo(models),
+    ...registerTokenCommands(ctx.tokens),
     vscode.commands.registerCommand('clsLens.openInspector', () => { openPanel(); }),
     vscode.commands.registerCommand('clsLens.exportVectors', () => controller.exportVectors()),
     vscode.commands.registerCommand('clsLens.toggleFollowSelection', async () => {

@@ -2,20 +2,24 @@ import * as vscode from 'vscode';
 import { followSelection, registerCommands } from './commands';
 import { LensController } from './inspection/controller';
 import { LensStore } from './store';
+import { HubTokenStore } from './models/token';
 import { InspectorPanel } from './views/inspectorPanel';
 import { SIDE_VIEW_ID, SideViewProvider } from './views/sideView';
 
-export function activate(context: vscode.ExtensionContext): void {
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('CLS Lens', { log: true });
+  // the token is read before the engine starts, so that the first Hub request already carries it
+  const tokens = new HubTokenStore(context.secrets);
+  await tokens.reload();
   const store = new LensStore();
-  const controller = new LensController(context.extensionUri, store, log);
+  const controller = new LensController(context.extensionUri, store, log, tokens);
   const services = { extensionUri: context.extensionUri, store, controller, log };
   const sideView = new SideViewProvider(services);
   context.subscriptions.push(
-    log, store, controller, sideView,
+    log, tokens, store, controller, sideView,
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     InspectorPanel.registerSerializer(services),
-    ...registerCommands({ extensionUri: context.extensionUri, store, controller, log, globalState: context.globalState }),
+    ...registerCommands({ extensionUri: context.extensionUri, store, controller, log, globalState: context.globalState, tokens }),
     followSelection(store, controller),
   );
   log.info('CLS Lens activated');

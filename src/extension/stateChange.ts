@@ -1,5 +1,6 @@
 // The store's state and what one update changed (pure: no vscode, unit-tested). Surfaces post the smallest
 // messages that carry the changed keys (views/messages.ts).
+import type { ErrorFix } from '../engine/errors';
 import type { CompareView, InspectionView, RunStatus, SelectionInfo, ViewOptions } from '../shared/protocol';
 
 /** The state every surface renders. One owner (LensStore); surfaces read snapshots of it. */
@@ -7,10 +8,14 @@ export interface LensState {
   status: RunStatus;
   selection: SelectionInfo | null;
   message: string | null;
+  /** With status 'error': the input to change (EngineError.fix); sent to the webviews only then. */
+  fix: ErrorFix | null;
   progress: string | null;
   inspection: InspectionView | null;
   compare: CompareView | null;
   options: ViewOptions;
+  /** The model setting's short label; null when no model is set (or Restricted Mode blocks it): the side view welcomes. */
+  model: string | null;
 }
 
 export type StateKey = keyof LensState;
@@ -37,4 +42,13 @@ export function changedKeys(prev: Readonly<LensState>, patch: Partial<LensState>
     if (!same) keys.add(k);
   }
   return keys;
+}
+
+/**
+ * `prev` with the fields of `patch` that changedKeys counts (undefined entries dropped: `{ message: undefined }` changes
+ * nothing, as in changedKeys, rather than leaving a field the snapshot guards reject).
+ */
+export function applyPatch(prev: Readonly<LensState>, patch: Partial<LensState>): LensState {
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<LensState>;
+  return { ...prev, ...defined };
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Snapshot, Surface, ViewOptions } from '../shared/protocol';
-import { changedKeys, type LensState, type StoreChange } from './stateChange';
+import { errorFix } from './views/messages';
+import { applyPatch, changedKeys, type LensState, type StoreChange } from './stateChange';
 
 export type { LensState, StateKey, StoreChange } from './stateChange';
 
@@ -9,7 +10,7 @@ export const DEFAULT_OPTIONS: ViewOptions = { layer: -1, head: -1, measure: 'cls
 /** The one owner of LensState. Every update that changes something bumps seq and says which keys changed. */
 export class LensStore implements vscode.Disposable {
   private state: LensState = {
-    status: 'idle', selection: null, progress: null, inspection: null, compare: null, options: { ...DEFAULT_OPTIONS },
+    status: 'idle', selection: null, progress: null, fix: null, inspection: null, compare: null, options: { ...DEFAULT_OPTIONS }, model: null,
     message: 'Select text in an editor, then run "CLS Lens: Inspect Selection".',
   };
   private counter = 0;
@@ -24,7 +25,7 @@ export class LensStore implements vscode.Disposable {
   update(patch: Partial<LensState>): void {
     const keys = changedKeys(this.state, patch);
     if (keys.size === 0) return;
-    this.state = { ...this.state, ...patch };
+    this.state = applyPatch(this.state, patch);
     this.counter++;
     this.emitter.fire({ keys, seq: this.counter });
   }
@@ -32,7 +33,7 @@ export class LensStore implements vscode.Disposable {
   snapshot(surface: Surface): Snapshot {
     const s = this.state;
     return { surface, seq: this.counter, status: s.status, selection: s.selection, message: s.message, progress: s.progress,
-      inspection: s.inspection, compare: s.compare, options: s.options };
+      ...errorFix(s), inspection: s.inspection, compare: s.compare, options: s.options, model: s.model };
   }
 
   dispose(): void { this.emitter.dispose(); }

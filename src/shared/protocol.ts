@@ -7,7 +7,9 @@
 // a webview with no snapshot, or another run, asks for a snapshot (requestSnapshot) instead of applying it.
 // Large numeric data travels as typed arrays (VS Code >= 1.57 transfers them as binary). Attention matrices and
 // token×token matrices are too large to snapshot at 512 tokens: the webview asks for one layer at a time.
-import type { FloatTensor, ModelSummary, PoolingName, Timings, Token, Truncation } from './types';
+import { ERROR_FIXES, type ErrorFix } from '../engine/errors';
+import { isPoolingName } from './poolings';
+import type { AttentionAnalysis, FloatTensor, Inspection, PoolingName } from './types';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -45,19 +47,12 @@ export interface ViewOptions {
 }
 
 /**
- * One inspected text, trimmed to what the views draw eagerly. Shapes use L = model layers, T = tokens,
+ * One inspected text, trimmed to what the views draw eagerly: the Inspection's own fields as they are (declared once,
+ * in types.ts), plus what the host derives for the views. Shapes use L = model layers, T = tokens,
  * H = hidden size, R = layerIds.length (L+1, or 1 when only the last hidden state is readable).
  */
-export interface InspectionView {
+export interface InspectionView extends Pick<Inspection, 'model' | 'text' | 'tokens' | 'truncation' | 'layerIds' | 'vectors' | 'norms' | 'timings'> {
   runId: number;
-  model: ModelSummary;
-  text: string;
-  tokens: Token[];
-  truncation: Truncation;
-  layerIds: number[];
-  /** Each [R, H] (pooler [1, H]). */
-  vectors: Partial<Record<PoolingName, FloatTensor>>;
-  norms: Partial<Record<PoolingName, Float32Array>>;
   /** [R, P, P]: cosine between every pair of the poolings in `poolingNames`, per layer (pooler compared at the last layer only, NaN elsewhere). */
   poolingCos: FloatTensor;
   poolingNames: PoolingName[];
@@ -66,15 +61,10 @@ export interface InspectionView {
   /** [R, T]: cosine of [CLS] to each token. */
   clsToken: FloatTensor;
   /** Null when the model's attention cannot be read (model.attentions says why). */
-  attention: {
-    /** [L, heads, T]: attention from [CLS] to each token. */
-    clsRow: FloatTensor;
+  attention: (Pick<AttentionAnalysis, 'clsRow' | 'toCls' | 'toSep' | 'toPunct' | 'toSelf' | 'entropy'> & {
     /** [L, T]: the [CLS] row of the rollout up to each layer. */
     rolloutClsRow: FloatTensor;
-    /** Each [L, heads]. */
-    toCls: FloatTensor; toSep: FloatTensor; toPunct: FloatTensor; toSelf: FloatTensor; entropy: FloatTensor;
-  } | null;
-  timings: Timings;
+  }) | null;
 }
 
 /** A text pinned for comparison. */
@@ -97,6 +87,8 @@ export interface Snapshot {
   selection: SelectionInfo | null;
   /** A human message for idle/error states: cause and next step. */
   message: string | null;
+  /** Status 'error' only: the input the user changes to get past it (EngineError.fix); 'model' offers Select Model…. */
+  fix?: ErrorFix;
   /** Monotonic counter so the webview can drop stale snapshots. */
   seq: number;
   /** The last finished inspection (kept while a new one runs). */
@@ -105,6 +97,8 @@ export interface Snapshot {
   options: ViewOptions;
   /** Engine progress while status is 'running'. */
   progress: string | null;
+  /** Short label of the configured model; null when none is set (the side view shows the welcome). */
+  model: string | null;
 }
 
 // ---- host → webview
@@ -123,6 +117,13 @@ export interface MatrixMessage {
   scale: number;
   dims: number[];
 }
+/** A MatrixRequest the host cannot answer (the engine no longer holds the run, or failed): why, for the tab to show. */
+export interface MatrixFailedMessage {
+  type: 'matrixFailed';
+  version: typeof PROTOCOL_VERSION;
+  request: MatrixRequest;
+  error: string;
+}
 /** Fields every small host message has. */
 interface PartMessage {
   version: typeof PROTOCOL_VERSION;
@@ -133,19 +134,22 @@ interface PartMessage {
 }
 /** The view options changed: all of them. */
 export interface OptionsMessage extends PartMessage { type: 'options'; options: ViewOptions }
-/** The run status changed: status, progress, message and selection (never the inspection). */
+/** The run status changed: status, progress, message, selection and the model label (never the inspection). */
 export interface StatusMessage extends PartMessage {
   type: 'status';
   status: RunStatus;
   progress: string | null;
   message: string | null;
   selection: SelectionInfo | null;
+  /** As Snapshot.fix. */
+  fix?: ErrorFix;
+  model: string | null;
 }
 /** The compare view changed (null: nothing pinned or compared). */
 export interface CompareMessage extends PartMessage { type: 'compare'; compare: CompareView | null }
 /** Messages that replace one part of the webview's snapshot. */
 export type PartUpdateMessage = OptionsMessage | StatusMessage | CompareMessage;
-export type HostMessage = SnapshotMessage | MatrixMessage | PartUpdateMessage;
+export type HostMessage = SnapshotMessage | MatrixMessage | MatrixFailedMessage | PartUpdateMessage;
 
 // ---- webview → host
 export interface ReadyMessage {
@@ -160,11 +164,12 @@ export interface RunCommandMessage {
   command: WebviewCommand;
 }
 export const WEBVIEW_COMMANDS = ['clsLens.inspectSelection', 'clsLens.openInspector', 'clsLens.selectModel', 'clsLens.exportVectors',
-  'clsLens.comparePinned', 'clsLens.clearPinned', 'clsLens.toggleFollowSelection'] as const;
+  'clsLens.comparePinned', 'clsLens.clearPinned', 'clsLens.toggleFollowSelection', 'clsLens.downloadModel', 'clsLens.chooseModelFolder'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
 /** Large matrices the webview asks for, one layer at a time. */
-export type MatrixKind = 'attention' | 'tokenCosine' | 'rollout';
+export const MATRIX_KINDS = ['attention', 'tokenCosine', 'rollout'] as const;
+export type MatrixKind = (typeof MATRIX_KINDS)[number];
 export interface MatrixRequest {
   kind: MatrixKind;
   runId: number;
@@ -182,6 +187,7 @@ export type WebviewMessage = ReadyMessage | RequestSnapshotMessage | RunCommandM
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isSurface = (v: unknown): v is Surface => v === 'panel' || v === 'side';
 const isStatus = (v: unknown): v is RunStatus => v === 'idle' || v === 'running' || v === 'done' || v === 'error';
+const isFix = (v: unknown): boolean => v === undefined || (ERROR_FIXES as readonly unknown[]).includes(v);
 
 export function isSelectionInfo(v: unknown): v is SelectionInfo {
   return isObject(v) && typeof v.text === 'string' && typeof v.uri === 'string' && typeof v.document === 'string'
@@ -190,14 +196,13 @@ export function isSelectionInfo(v: unknown): v is SelectionInfo {
 
 const isTensor = (v: unknown): v is FloatTensor => isObject(v) && v.data instanceof Float32Array && Array.isArray(v.dims)
   && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
-const POOLING_SET: ReadonlySet<unknown> = new Set(['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler']);
 
 /** One check per ViewOptions field (the only keys a setOptions patch may carry). */
 const OPTION_CHECKS: Record<keyof ViewOptions, (v: unknown) => boolean> = {
   layer: Number.isInteger,
   head: Number.isInteger,
   measure: (v) => (TOKEN_MEASURES as readonly unknown[]).includes(v),
-  pooling: (v) => POOLING_SET.has(v),
+  pooling: isPoolingName,
   followSelection: (v) => typeof v === 'boolean',
   decorations: (v) => typeof v === 'boolean',
 };
@@ -223,8 +228,9 @@ export function isInspectionView(v: unknown): v is InspectionView {
 export function isSnapshot(v: unknown): v is Snapshot {
   return isObject(v) && isSurface(v.surface) && isStatus(v.status) && Number.isInteger(v.seq)
     && (v.selection === null || isSelectionInfo(v.selection))
-    && (v.message === null || typeof v.message === 'string')
+    && (v.message === null || typeof v.message === 'string') && isFix(v.fix)
     && (v.progress === null || typeof v.progress === 'string')
+    && (v.model === null || typeof v.model === 'string')
     && (v.inspection === null || isInspectionView(v.inspection))
     && (v.compare === null || isCompareView(v.compare))
     && isViewOptions(v.options);
@@ -232,7 +238,7 @@ export function isSnapshot(v: unknown): v is Snapshot {
 
 function isCompareView(v: unknown): v is CompareView {
   return isObject(v) && Array.isArray(v.pins) && Array.isArray(v.layerIds) && isObject(v.matrices)
-    && Object.entries(v.matrices).every(([k, m]) => POOLING_SET.has(k) && (m === undefined || isTensor(m)));
+    && Object.entries(v.matrices).every(([k, m]) => isPoolingName(k) && (m === undefined || isTensor(m)));
 }
 
 function isPartUpdate(v: Record<string, unknown>): boolean {
@@ -240,15 +246,15 @@ function isPartUpdate(v: Record<string, unknown>): boolean {
   switch (v.type) {
     case 'options': return isViewOptions(v.options);
     case 'status': return isStatus(v.status) && (v.progress === null || typeof v.progress === 'string')
-      && (v.message === null || typeof v.message === 'string') && (v.selection === null || isSelectionInfo(v.selection));
+      && (v.message === null || typeof v.message === 'string') && (v.selection === null || isSelectionInfo(v.selection)) && isFix(v.fix)
+      && (v.model === null || typeof v.model === 'string');
     case 'compare': return v.compare === null || isCompareView(v.compare);
     default: return false;
   }
 }
 
-const MATRIX_KINDS: ReadonlySet<unknown> = new Set(['attention', 'tokenCosine', 'rollout']);
 export function isMatrixRequest(v: unknown): v is MatrixRequest {
-  return isObject(v) && MATRIX_KINDS.has(v.kind) && Number.isInteger(v.runId) && Number.isInteger(v.layer) && (v.layer as number) >= 0;
+  return isObject(v) && (MATRIX_KINDS as readonly unknown[]).includes(v.kind) && Number.isInteger(v.runId) && Number.isInteger(v.layer) && (v.layer as number) >= 0;
 }
 
 export function isHostMessage(v: unknown): v is HostMessage {
@@ -258,6 +264,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
     return isMatrixRequest(v.request) && (v.data instanceof Float32Array || v.data instanceof Uint8Array) && typeof v.scale === 'number'
       && Array.isArray(v.dims) && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
   }
+  if (v.type === 'matrixFailed') return isMatrixRequest(v.request) && typeof v.error === 'string';
   return isPartUpdate(v);
 }
 

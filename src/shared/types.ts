@@ -1,4 +1,5 @@
 // Shared engine result types. No runtime code and no `vscode` import: the webview bundle imports these too.
+import type { PoolingName } from './poolings';
 
 /** A dense float32 tensor, row-major. `data.length === dims.reduce(*)`. */
 export interface FloatTensor {
@@ -6,9 +7,8 @@ export interface FloatTensor {
   dims: number[];
 }
 
-/** Pooled-vector names. `token:i` vectors are computed on request, not stored here. */
-export const POOLINGS = ['cls', 'mean', 'meanWithSpecials', 'max', 'meanSqrtLen', 'lastToken', 'pooler'] as const;
-export type PoolingName = (typeof POOLINGS)[number];
+/** Pooled-vector names come from the pooling registry (POOLINGS, in poolings.ts). `token:i` vectors are computed on request, not stored here. */
+export type { PoolingName } from './poolings';
 
 export interface Token {
   id: number;

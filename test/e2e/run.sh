@@ -74,6 +74,12 @@ else
 fi
 phase "profile + install"
 
+# Hugging Face settings of the run: an empty cache (the Hub tests download into it, never into the user's), no
+# endpoint, offline switch or token from the caller's environment (test/e2e/hub.test.mjs starts its own local Hub).
+export HF_HUB_CACHE="$RUN/hf-cache" HF_TOKEN_PATH="$RUN/no-hf-token"
+rm -rf "$HF_HUB_CACHE"; mkdir -p "$HF_HUB_CACHE"
+unset HF_ENDPOINT HF_HUB_OFFLINE HF_TOKEN HUGGINGFACE_HUB_CACHE
+
 PEAK="$OUT/peak-rss-kb"; echo 0 >"$PEAK"; SAMPLER=""
 cleanup() {
   local rc=$?

@@ -46,7 +46,7 @@ describe('EngineClient over the worker thread', () => {
 
   test('engine errors keep their code and next step across the boundary', async () => {
     await assert.rejects(client.run('inspect', { ref: model, text: '   ' }), (e) => e instanceof EngineError && e.code === 'empty-text');
-    await assert.rejects(client.load('/nonexistent/model'), (e) => e instanceof EngineError && e.code === 'model-not-found' && /Select Model/.test(e.message));
+    await assert.rejects(client.load('/nonexistent/model'), (e) => e instanceof EngineError && e.code === 'model-not-found' && e.fix === 'model' && /does not exist/.test(e.message) && !/Select Model|clsLens\./.test(e.message));
   });
 
   test('a dead worker rejects what was pending and the next request starts a fresh one', async () => {

@@ -286,11 +286,15 @@ describe('bad model folders', () => {
   };
 
   test('a missing folder names the path and the next step', async () => {
-    await expectEngineError(engine.inspect(path.join(tmp, 'nope'), TEXT), 'model-not-found', /Select Model/);
+    const e = await expectEngineError(engine.inspect(path.join(tmp, 'nope'), TEXT), 'model-not-found', /nope does not exist\. A model folder holds config\.json/);
+    assert.equal(e.fix, 'model', 'the surface names its own way to change the model');
   });
 
-  test('a Hub id without a local folder says downloads are not supported yet', async () => {
-    await expectEngineError(engine.inspect('Xenova/bert-base-uncased', TEXT), 'model-not-found', /Hub/);
+  test('a Hub id without a local folder goes to the Hub (offline here: it names what is not cached)', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-nocache-'));
+    const offline = new Engine({ threads: 1, cacheDir, hub: { offline: true } });
+    await expectEngineError(offline.inspect('Xenova/bert-base-uncased', TEXT), 'hub-offline', /Xenova\/bert-base-uncased@main/);
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   });
 
   test('a missing ONNX file', async () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isHostMessage, isWebviewMessage, PROTOCOL_VERSION, type Snapshot } from '../../src/shared/protocol';
+import { isHostMessage, isMatrixRequest, isWebviewMessage, MATRIX_KINDS, PROTOCOL_VERSION, type MatrixKind, type Snapshot } from '../../src/shared/protocol';
+import * as sharedTypes from '../../src/shared/types';
 
 const snap: Snapshot = {
-  surface: 'panel', status: 'done', seq: 3, message: null, progress: null, inspection: null, compare: null,
+  surface: 'panel', status: 'done', seq: 3, message: null, progress: null, inspection: null, compare: null, model: 'bert-mini',
   options: { layer: -1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true },
   selection: { text: 'hi', uri: 'file:///a', document: 'a', line: 0, character: 0, offset: 0 },
 };
@@ -24,6 +25,13 @@ test('matrix messages: data length must match dims', () => {
   assert.ok(isHostMessage({ type: 'matrix', version: PROTOCOL_VERSION, request, data: new Uint8Array(8), scale: 1, dims: [2, 2, 2] }));
   assert.ok(!isHostMessage({ type: 'matrix', version: PROTOCOL_VERSION, request, data: new Uint8Array(7), scale: 1, dims: [2, 2, 2] }));
   assert.ok(!isHostMessage({ type: 'matrix', version: PROTOCOL_VERSION, request, data: [1, 2], scale: 1, dims: [2] }), 'JSON number lists are refused');
+});
+
+test('matrixFailed: a valid request and a reason', () => {
+  const request = { kind: 'rollout', runId: 1, layer: 0 };
+  assert.ok(isHostMessage({ type: 'matrixFailed', version: PROTOCOL_VERSION, request, error: 'gone' }));
+  assert.ok(!isHostMessage({ type: 'matrixFailed', version: PROTOCOL_VERSION, request }), 'a reason is required');
+  assert.ok(!isHostMessage({ type: 'matrixFailed', version: PROTOCOL_VERSION, request: { ...request, kind: 'x' }, error: 'gone' }));
 });
 
 test('webview messages: ready and known commands only', () => {
@@ -79,14 +87,31 @@ test('options messages carry whole, valid ViewOptions with seq and runId', () =>
   assert.ok(!isHostMessage({ type: 'options', ...head, version: 1, options: OPTIONS }), 'the previous protocol version');
 });
 
-test('status messages: status, progress, message, selection', () => {
-  const status = { type: 'status', ...head, status: 'running', progress: 'Inspecting…', message: null, selection: snap.selection };
+test('status messages: status, progress, message, selection, model', () => {
+  const status = { type: 'status', ...head, status: 'running', progress: 'Inspecting…', message: null, selection: snap.selection, model: 'bert-mini' };
   assert.ok(isHostMessage(status));
   assert.ok(isHostMessage({ ...status, status: 'error', progress: null, message: 'No model.', selection: null }));
   assert.ok(!isHostMessage({ ...status, status: 'exploded' }));
   assert.ok(!isHostMessage({ ...status, progress: 3 }));
   assert.ok(!isHostMessage({ ...status, message: undefined }), 'every field is present (null when empty)');
   assert.ok(!isHostMessage({ ...status, selection: { text: 'x' } }));
+  assert.ok(isHostMessage({ ...status, model: null }), 'null: no model set');
+  assert.ok(!isHostMessage({ ...status, model: undefined }), 'the model label is always present');
+  assert.ok(!isHostMessage({ ...status, model: 3 }));
+});
+
+test('a snapshot carries the model label or null; anything else is rejected', () => {
+  assert.ok(isHostMessage({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: { ...snap, model: null } }));
+  const { model: _model, ...without } = snap;
+  assert.ok(!isHostMessage({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: without }));
+  assert.ok(!isHostMessage({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: { ...snap, model: {} } }));
+});
+
+test('the welcome buttons name commands the webview may run', () => {
+  for (const command of ['clsLens.downloadModel', 'clsLens.chooseModelFolder', 'clsLens.selectModel']) {
+    assert.ok(isWebviewMessage({ type: 'runCommand', command }), command);
+  }
+  assert.ok(!isWebviewMessage({ type: 'runCommand', command: 'clsLens.setHubToken' }), 'the token is never set from a webview');
 });
 
 test('compare messages: a compare view with tensors per pooling, or null', () => {
@@ -97,4 +122,15 @@ test('compare messages: a compare view with tensors per pooling, or null', () =>
   assert.ok(!isHostMessage({ type: 'compare', ...head, compare: { ...compare, matrices: { median: { data: new Float32Array(8), dims: [2, 2, 2] } } } }), 'unknown pooling');
   assert.ok(!isHostMessage({ type: 'compare', ...head, compare: { pins: 'a, b' } }));
   assert.ok(!isHostMessage({ type: 'compare', ...head }), 'compare is required (null when none)');
+});
+
+test('matrix kinds: one list, the type and the guard follow it', () => {
+  const kinds: readonly MatrixKind[] = MATRIX_KINDS;
+  assert.deepEqual([...kinds].sort(), ['attention', 'rollout', 'tokenCosine']);
+  for (const kind of kinds) assert.ok(isMatrixRequest({ kind, runId: 1, layer: 0 }), kind);
+  assert.ok(!isMatrixRequest({ kind: 'hidden', runId: 1, layer: 0 }));
+});
+
+test('shared/types.ts is type-only: no runtime exports (POOLINGS lives in poolings.ts)', () => {
+  assert.deepEqual(Object.keys(sharedTypes), []);
 });

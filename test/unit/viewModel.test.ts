@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fromNpy, toCsv, toNpy } from '../../src/engine/io/export';
-import { compareView, quantise, rolloutClsRows, tokenMeasure } from '../../src/extension/inspection/viewModel';
+import { quantise, rolloutClsRows } from '../../src/engine/compute/matrix';
+import { compareView, tokenMeasure } from '../../src/extension/inspection/viewModel';
 import type { InspectionView } from '../../src/shared/protocol';
 
 test('npy: header as numpy 1.0 writes it (64-byte aligned, newline-terminated) and a round trip', () => {

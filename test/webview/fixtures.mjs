@@ -228,7 +228,7 @@ function pageFixtures(version) {
       const snapshot = {
         surface: cfg.surface ?? 'panel', status: cfg.status ?? 'done', seq: cfg.seq ?? 1,
         selection: { text: b.inspection.text, uri: 'file:///workspace/sample.txt', document: 'sample.txt', line: 2, character: 0, offset: 10 },
-        message: cfg.message ?? null, progress: cfg.progress ?? null,
+        message: cfg.message ?? null, progress: cfg.progress ?? null, ...(cfg.fix ? { fix: cfg.fix } : {}), model: cfg.model === undefined ? 'bert-mini' : cfg.model,
         inspection: cfg.noInspection ? null : b.inspection,
         compare: cfg.compare ? compare(cfg.compare, b.cfg.R) : null,
         options: { layer: -1, head: -1, measure: 'clsAttention', pooling: 'cls', followSelection: false, decorations: true, ...(cfg.options ?? {}) },

@@ -379,7 +379,7 @@ export function snapshotMessage(snapshot = {}) {
     type: 'snapshot', version: PROTOCOL_VERSION,
     snapshot: {
       surface: 'panel', status: 'idle', selection: null, message: null, seq: 1,
-      inspection: null, compare: null, options: { ...DEFAULT_VIEW_OPTIONS }, progress: null, ...snapshot,
+      inspection: null, compare: null, options: { ...DEFAULT_VIEW_OPTIONS }, progress: null, model: 'bert-mini', ...snapshot,
     },
   };
 }

@@ -210,6 +210,33 @@ test('stale matrix answers (another runId) are ignored', async () => {
   assert.equal(await w.locator('#attn-grid').getAttribute('data-loaded-layers'), '1');
 });
 
+test('a matrix the host cannot answer (matrixFailed) stops the waiting and says why', async () => {
+  await open();
+  await postInspection(w, { seq: 1, runId: 13, L: 3, heads: 2, T: 12, H: 32 });
+  await tab('attention');
+  const first = await w.waitForMessage((m) => m.type === 'requestMatrix' && m.request.kind === 'attention');
+  const error = 'This run is no longer held by the engine: inspect again.';
+  const fail = async (request) => {
+    await w.page.evaluate(([r, e]) => { window.postMessage({ type: 'matrixFailed', version: 2, request: r, error: e }, '*'); }, [request, error]);
+    await w.flush();
+  };
+  // the detail shows the chosen (last) layer: fail that one and its rollout
+  await fail({ kind: 'attention', runId: 13, layer: 2 });
+  await fail({ kind: 'rollout', runId: 13, layer: 2 });
+  assert.equal(await w.locator('#hm-attn-head').getAttribute('data-state'), 'empty');
+  assert.match(await w.text('#hm-attn-head'), /no longer held by the engine: inspect again/);
+  assert.doesNotMatch(await w.text('#hm-attn-head'), /Loading/);
+  assert.equal(await w.locator('#hm-rollout').getAttribute('data-state'), 'empty');
+  assert.match(await w.text('#hm-rollout'), /no longer held by the engine/);
+  // a failed layer leaves the in-flight slots: the other layers are still asked for, the failed one never again
+  await fail(first.request);
+  await w.page.waitForTimeout(50);
+  const asked = (await posted('requestMatrix')).filter((m) => m.request.kind === 'attention').map((m) => m.request.layer);
+  assert.deepEqual([...asked].sort(), [0, 1, 2], `each layer asked for once: ${asked}`);
+  // a failure for another run changes nothing
+  await fail({ kind: 'tokenCosine', runId: 99, layer: 0 });
+});
+
 test('Export PNG posts savePng with a PNG data URL', async () => {
   await open();
   await postInspection(w, { seq: 1, L: 2, heads: 2, T: 10, H: 32 });
@@ -377,7 +404,12 @@ test('status: running keeps the last inspection and shows progress; errors are p
   assert.equal(await w.text('#progress .progress-text'), 'Running the model… (layer 1 of 2)');
   assert.equal(await w.locator('#model-header').count(), 1);
   assert.equal(await w.locator('[data-testid=vec-cls]').count(), 1, 'the last inspection stays');
-  await postInspection(w, { seq: 3, reuse: true, status: 'error', message: 'Could not load the model: model.onnx is missing in /models/x.' });
+  // an error the text fixes offers no other model, whatever its words say
+  await postInspection(w, { seq: 3, reuse: true, status: 'error', message: 'The text is empty or only whitespace. Select some words of the model folder.', fix: 'text', noInspection: true });
+  assert.equal(await w.locator('#message.message.error').count(), 1);
+  assert.equal(await w.locator('#select-model').count(), 0, 'Select Model… only where the engine says the model is the way out');
+  assert.equal(await w.locator('#retry-inspect').count(), 1);
+  await postInspection(w, { seq: 4, reuse: true, status: 'error', message: 'The model folder /models/x does not exist.', fix: 'model' });
   assert.equal(await w.locator('#progress').count(), 0);
   assert.equal(await w.locator('#message.message.error').count(), 1);
   assert.equal(await w.locator('#message').getAttribute('role'), 'alert');

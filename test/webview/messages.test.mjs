@@ -27,7 +27,7 @@ async function part(type, fields) {
   return m;
 }
 const optionsMessage = (seq, runId, options) => part('options', { seq, runId, options: { ...OPTIONS, ...options } });
-const statusMessage = (seq, runId, fields) => part('status', { seq, runId, status: 'done', progress: null, message: null, selection: null, ...fields });
+const statusMessage = (seq, runId, fields) => part('status', { seq, runId, status: 'done', progress: null, message: null, selection: null, model: 'bert-mini', ...fields });
 
 /** Marks an element in the page: a redraw replaces it, so the mark tells whether it was redrawn. */
 const mark = (sel) => w.locator(sel).evaluate((e) => { e.dataset.kept = 'yes'; });
@@ -60,6 +60,18 @@ test('an options message changes the layer and head without a snapshot; the head
   await w.post(await optionsMessage(2, 7, { layer: 1 }));
   assert.equal(await w.locator('#vectors-layer').inputValue(), '1');
   assert.equal(await w.text('#vectors-clsmean'), fmt(d.clsMean[1]));
+});
+
+test("an options echo with the snapshot's seq (the host kept its options) drops the webview's optimistic override", async () => {
+  await open({ surface: 'side', viewport: { width: 420, height: 900 } });
+  await postInspection(w, { surface: 'side', seq: 1, runId: 7, L: 3, heads: 4, T: 12, H: 32, options: { layer: 3 } });
+  await w.locator('#side-layer').selectOption('1');
+  assert.deepEqual((await w.waitForMessage((m) => m.type === 'setOptions')).options, { layer: 1 });
+  assert.equal(await w.locator('#side-layer').inputValue(), '1', 'shown at once');
+  // the host clamps it back: its store does not move, so it answers with the current options at the same seq
+  await w.post(await optionsMessage(1, 7, { layer: 3 }));
+  assert.equal(await w.locator('#side-layer').inputValue(), '3');
+  assert.equal(await requests(), 0);
 });
 
 test("a status message 'running' keeps the shown inspection; 'done' clears the progress", async () => {
@@ -107,6 +119,9 @@ test('an options message before any snapshot is harmless: the view asks for a sn
   assert.equal(await w.text('#message'), 'Select text, then inspect.');
   await w.post(await statusMessage(5, -1, { status: 'error', message: 'No model is configured.' }));
   assert.equal(await w.text('#message'), 'No model is configured.', 'small messages apply once a snapshot is there');
+  assert.equal(await w.locator('#select-model').count(), 0, 'no fix named: no Select Model…');
+  await w.post(await statusMessage(6, -1, { status: 'error', message: 'No model is configured.', fix: 'model' }));
+  assert.equal(await w.locator('#select-model').count(), 1, 'the status message carries the fix');
   assert.equal(await requests(), 1);
 });
 
@@ -146,4 +161,29 @@ test('the harness page carries the CSP and shell of src/extension/views/html.ts'
   assert.equal(page.csp, (await shell()).webviewCsp(ORIGIN, page.nonce));
   assert.match(page.csp, /^default-src 'none'; /);
   assert.deepEqual([page.surface, page.app], ['panel', 1]);
+});
+
+test('with no model set, the side view welcomes with buttons that run the model commands; it leaves once a model is set', async () => {
+  await open({ surface: 'side', viewport: { width: 420, height: 900 } });
+  await w.post(await validSnapshotMessage({ surface: 'side', seq: 1, status: 'idle', model: null, message: 'Select text in an editor, then run "CLS Lens: Inspect Selection".' }));
+  await w.locator('#welcome').waitFor();
+  assert.deepEqual(await w.locator('#welcome button').evaluateAll((bs) => bs.map((b) => b.id)), ['welcome-download', 'welcome-select', 'welcome-folder']);
+  const commands = {};
+  for (const id of ['welcome-download', 'welcome-select', 'welcome-folder']) {
+    await w.clearMessages();
+    await w.locator(`#${id}`).click();
+    const m = await w.waitForMessage((x) => x.type === 'runCommand');
+    const { isWebviewMessage } = await protocol();
+    assert.ok(isWebviewMessage(m), `${id} posts a message the host accepts: ${JSON.stringify(m)}`);
+    commands[id] = m.command;
+  }
+  assert.deepEqual(commands, { 'welcome-download': 'clsLens.downloadModel', 'welcome-select': 'clsLens.selectModel', 'welcome-folder': 'clsLens.chooseModelFolder' });
+  // a model was chosen: the status message says so and the welcome goes, without a snapshot
+  await w.post(await statusMessage(2, -1, { status: 'idle', model: 'bert-base-uncased' }));
+  await w.locator('#welcome').waitFor({ state: 'detached' });
+  assert.equal(await requests(), 0, 'no snapshot asked for');
+  // with a model set from the start there is no welcome
+  await w.post(await validSnapshotMessage({ surface: 'side', seq: 3, status: 'idle', model: 'bert-mini' }));
+  await w.locator('#inspect-selection').waitFor();
+  assert.equal(await w.locator('#welcome').count(), 0);
 });

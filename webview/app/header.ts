@@ -3,9 +3,6 @@
 import type { InspectionView, Snapshot } from '../../src/shared/protocol';
 import { commandButton, el, fmtMs, stat } from '../widgets/dom';
 
-/** Errors that a different model (or fixing the model folder) resolves. */
-const MODEL_ERROR = /model|onnx|config|tokenizer|vocab|folder|weights|graph|opset/i;
-
 /** #status: progress while running (the last inspection stays below), the message, and the next step. */
 export function statusBlock(s: Snapshot): HTMLElement {
   const box = el('div', { id: 'status', class: 'status', 'data-status': s.status });
@@ -19,7 +16,8 @@ export function statusBlock(s: Snapshot): HTMLElement {
   }
   if (s.status === 'error') {
     const actions = el('div', { class: 'actions' });
-    if (MODEL_ERROR.test(s.message ?? '') || !s.inspection) {
+    // the engine says when another model (or a repaired model folder) is the way out
+    if (s.fix === 'model') {
       actions.append(commandButton('select-model', 'folder-opened', 'Select Model…', 'clsLens.selectModel'));
     }
     actions.append(commandButton('retry-inspect', 'refresh', 'Inspect Again', 'clsLens.inspectSelection', true));

@@ -9,7 +9,7 @@
 //                  #select-model, #retry-inspect (error), #inspect-selection (idle, nothing inspected),
 //                  #model-header, #model-name, #random-badge, #model-shape, #truncation, #selection
 //   panel header   #model-max-tokens, #token-count, #attention-source (data-source), #hidden-source, #timings, #warnings
-//   side view      #open-inspector, #side-measure, #side-layer, #side-head, #side-follow, #side-decorations,
+//   side view      #welcome (no model set: #welcome-download, #welcome-select, #welcome-folder), #open-inspector, #side-measure, #side-layer, #side-head, #side-follow, #side-decorations,
 //                  #chips (.chip[data-index][data-value][title]), #chips-legend (-min, -max), #chips-measure,
 //                  #attention-reason, #side-clsmean, #side-norm-cls, #side-norm-mean
 //   panel tabs     #tablist, #tab-<id> / #tabpanel-<id> for vectors, tokens, attention, compare
@@ -23,7 +23,7 @@
 //   compare        #compare-help, #compare-count, #compare-pooling, #compare-layer, #compare-pins, heatmap hm-compare,
 //                  chart #chart-compare-disagree, #compare-run, #compare-clear
 // Display numbering: layers as in layerIds (0 = embeddings, attention layer l is "layer l+1"), heads from 1.
-import { isHostMessage, type MatrixMessage, type Snapshot, type Surface, type ViewOptions } from '../../src/shared/protocol';
+import { isHostMessage, type MatrixFailedMessage, type MatrixMessage, type Snapshot, type Surface, type ViewOptions } from '../../src/shared/protocol';
 import { themeKind } from '../widgets/colors';
 import { el, note } from '../widgets/dom';
 import { modelHeader, selectionBlock, statusBlock, truncationNotice } from './header';
@@ -109,6 +109,10 @@ class PanelView implements View {
   onMatrix(ctx: Ctx, m: MatrixMessage): void {
     for (const id of TAB_IDS) this.tabs[id].onMatrix?.(ctx, m);
   }
+
+  onMatrixFailed(ctx: Ctx, m: MatrixFailedMessage): void {
+    for (const id of TAB_IDS) this.tabs[id].onMatrixFailed?.(ctx, m);
+  }
 }
 
 const view: View = surface === 'side' ? new SideView() : new PanelView();
@@ -158,6 +162,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (msg.type === 'matrix') {
     if (!snapshot || !matrices.accept(msg)) return;   // an answer for another (older) run: stale
     view.onMatrix?.(ctxNow(snapshot), msg);
+    return;
+  }
+  if (msg.type === 'matrixFailed') {
+    if (!snapshot || !matrices.fail(msg)) return;     // about another (older) run: stale
+    view.onMatrixFailed?.(ctxNow(snapshot), msg);
     return;
   }
   if (msg.type === 'snapshot') {

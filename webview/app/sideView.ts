@@ -1,5 +1,5 @@
 // The side view: a compact reading of the current selection. Model name (and the random-weights badge), run
-// status, the tokens as chips coloured by the chosen measure with a legend, the controls that pick the measure,
+// status (and, with no model set, a welcome with the ways to get one), the tokens as chips coloured by the chosen measure with a legend, the controls that pick the measure,
 // layer, head and follow-selection, cos(cls, mean) and the norms at the chosen layer, and Open Inspector.
 import type { InspectionView, TokenMeasure, ViewOptions } from '../../src/shared/protocol';
 import { TOKEN_MEASURES } from '../../src/shared/protocol';
@@ -59,9 +59,21 @@ export function tokenChips(insp: InspectionView, values: Float32Array, label: st
   return [legend('chips-legend', 'sequential', min, max, hasContent && specials.some(Boolean) ? 'scale over non-special tokens' : undefined), chips];
 }
 
+/** #welcome: no model is set yet, so the side view offers the ways to get one (each runs a command in the host). */
+export function welcomeBlock(): HTMLElement {
+  return el('section', { id: 'welcome', class: 'welcome', 'aria-label': 'Choose a model' },
+    el('h2', {}, 'Choose a model'),
+    note('CLS Lens runs BERT-family encoders exported to ONNX. Download one from the Hugging Face Hub (e.g. Xenova/bert-base-uncased), reuse one from the Hugging Face cache, or open a local folder.'),
+    el('div', { class: 'actions welcome-actions' },
+      commandButton('welcome-download', 'cloud-download', 'Download from the Hub…', 'clsLens.downloadModel'),
+      commandButton('welcome-select', 'list-selection', 'Recent or cached model…', 'clsLens.selectModel', true),
+      commandButton('welcome-folder', 'folder-opened', 'Choose a folder…', 'clsLens.chooseModelFolder', true)));
+}
+
 export class SideView implements View {
   readonly root = el('div', { id: 'side', class: 'side' });
   // areas in page order, each redrawn only when what it shows changed
+  private readonly welcomeArea = el('div', { 'data-area': 'welcome' });
   private readonly statusArea = el('div', { 'data-area': 'status' });
   private readonly headerArea = el('div', { 'data-area': 'header' });
   private readonly selectionArea = el('div', { 'data-area': 'selection' });
@@ -69,13 +81,14 @@ export class SideView implements View {
 
   constructor() {
     const open = commandButton('open-inspector', 'open-preview', 'Open Inspector', 'clsLens.openInspector');
-    this.root.append(this.statusArea, this.headerArea, this.selectionArea, this.bodyArea, el('div', { class: 'actions' }, open));
+    this.root.append(this.welcomeArea, this.statusArea, this.headerArea, this.selectionArea, this.bodyArea, el('div', { class: 'actions' }, open));
   }
 
   update(ctx: Ctx, changed: Changed): void {
     const s = ctx.snapshot, o = ctx.options, insp = s.inspection;
     const fill = (area: HTMLElement, parts: (HTMLElement | null)[]) => area.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
     if (changedAll(changed, 'status')) {
+      fill(this.welcomeArea, s.model === null && !insp ? [welcomeBlock()] : []);
       fill(this.statusArea, [statusBlock(s)]);
       fill(this.selectionArea, [selectionBlock(s, true)]);
     }

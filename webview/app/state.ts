@@ -1,7 +1,7 @@
 // Webview state: the last snapshot, local option overrides (instant feedback until the host echoes them),
 // persisted UI state (vscode setState/getState), the cache of requested matrices, and the index helpers every
 // view shares (layer index ↔ layer id ↔ attention layer).
-import type { InspectionView, MatrixKind, MatrixMessage, MatrixRequest, PartUpdateMessage, Snapshot, ViewOptions } from '../../src/shared/protocol';
+import type { InspectionView, MatrixFailedMessage, MatrixKind, MatrixMessage, MatrixRequest, PartUpdateMessage, Snapshot, ViewOptions } from '../../src/shared/protocol';
 import type { ThemeKind } from '../widgets/colors';
 import { post, vscodeApi } from '../messaging/vscodeApi';
 
@@ -52,6 +52,8 @@ export class MatrixCache {
   private runId = -1;
   private readonly entries = new Map<string, MatrixMessage>();
   private readonly pending = new Map<string, number>();
+  /** Requests the host answered with matrixFailed (key → why): not asked again for this run. */
+  private readonly failed = new Map<string, string>();
   private bytes = 0;
 
   get currentRun(): number { return this.runId; }
@@ -61,6 +63,7 @@ export class MatrixCache {
     this.runId = runId;
     this.entries.clear();
     this.pending.clear();
+    this.failed.clear();
     this.bytes = 0;
   }
 
@@ -88,11 +91,25 @@ export class MatrixCache {
     if (this.runId < 0) return undefined;
     const hit = this.get(kind, layer);
     if (hit) return hit;
-    if (this.isPending(kind, layer)) return undefined;
+    if (this.isPending(kind, layer) || this.failure(kind, layer) !== undefined) return undefined;
     const request: MatrixRequest = { kind, runId: this.runId, layer };
     this.pending.set(matrixKey(request), performance.now());
     post({ type: 'requestMatrix', request });
     return undefined;
+  }
+
+  /** Why the host could not answer this request for the current run (undefined: it did not say it could not). */
+  failure(kind: MatrixKind, layer: number): string | undefined {
+    return this.failed.get(matrixKey({ kind, runId: this.runId, layer }));
+  }
+
+  /** Records a negative answer (the request is no longer pending); false when it belongs to another run. */
+  fail(m: MatrixFailedMessage): boolean {
+    if (m.request.runId !== this.runId) return false;
+    const key = matrixKey(m.request);
+    this.pending.delete(key);
+    this.failed.set(key, m.error);
+    return true;
   }
 
   /** Stores an answer; false when it belongs to another run (stale) and was dropped. */
@@ -140,7 +157,7 @@ export function applyPart(s: Snapshot | null, m: PartUpdateMessage): Snapshot | 
   if (!s || (s.inspection?.runId ?? -1) !== m.runId) return null;
   switch (m.type) {
     case 'options': return { ...s, seq: m.seq, options: m.options };
-    case 'status': return { ...s, seq: m.seq, status: m.status, progress: m.progress, message: m.message, selection: m.selection };
+    case 'status': return { ...s, seq: m.seq, status: m.status, progress: m.progress, message: m.message, selection: m.selection, model: m.model, fix: m.fix };
     case 'compare': return { ...s, seq: m.seq, compare: m.compare };
   }
 }
@@ -167,6 +184,8 @@ export interface View {
   /** Redraws from ctx; `changed` says which parts differ from the last call (views may skip the rest). */
   update(ctx: Ctx, changed: Changed): void;
   onMatrix?(ctx: Ctx, m: MatrixMessage): void;
+  /** The host could not answer a matrix request of the current run: show why instead of "Loading…". */
+  onMatrixFailed?(ctx: Ctx, m: MatrixFailedMessage): void;
 }
 
 // ---- index helpers -------------------------------------------------------------------------------------------

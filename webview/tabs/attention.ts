@@ -3,7 +3,7 @@
 // view, at most two at a time, and cached per run); click (or Enter) on a thumbnail shows that head in full with
 // token labels, its [CLS] row as bars, and the rollout up to that layer. Per-head shares (to [CLS], [SEP],
 // punctuation, self, and the entropy) are small L × heads heatmaps; clicking a cell selects the head.
-import type { InspectionView, MatrixMessage } from '../../src/shared/protocol';
+import type { InspectionView, MatrixFailedMessage, MatrixMessage } from '../../src/shared/protocol';
 import { BarStrip } from '../widgets/charts';
 import { lut, themeKind } from '../widgets/colors';
 import { clamp, el, fmt, note, selectControl, tokenAxisLabel, tokenText } from '../widgets/dom';
@@ -161,6 +161,7 @@ class ThumbGrid {
       if (this.thumbs[layer]) { this.wanted.delete(layer); continue; }
       const cached = ctx.matrices.get('attention', layer);
       if (cached) { this.wanted.delete(layer); this.accept(cached); continue; }
+      if (ctx.matrices.failure('attention', layer) !== undefined) { this.wanted.delete(layer); continue; }
       if (ctx.matrices.isPending('attention', layer)) continue;
       if (ctx.matrices.pendingCount('attention') >= MAX_IN_FLIGHT) break;
       ctx.matrices.request('attention', layer);
@@ -372,13 +373,15 @@ export class AttentionTab implements View {
     const headName = sel.head < 0 ? 'mean of heads' : `head ${sel.head + 1}`;
     this.detail.configure({ title: `Layer ${sel.layer + 1} · ${headName}: query (rows) × key (columns)`, exportName: `cls-lens-attention-L${sel.layer + 1}-${sel.head < 0 ? 'mean' : `H${sel.head + 1}`}` });
     const m = ctx.matrices.get('attention', sel.layer);
-    if (m) this.fillDetail(m); else this.detail.setEmpty(`Loading layer ${sel.layer + 1}…`, 'loading');
+    const failed = ctx.matrices.failure('attention', sel.layer);
+    if (m) this.fillDetail(m); else if (failed !== undefined) this.detail.setEmpty(failed); else this.detail.setEmpty(`Loading layer ${sel.layer + 1}…`, 'loading');
     const labels = insp.tokens.map((t) => tokenAxisLabel(t, 8));
     this.clsBars.setData(clsAttentionRow(insp, sel.layer, sel.head) ?? new Float32Array(insp.tokens.length), labels);
     this.detailBox.replaceChildren(this.detail.root, this.clsBars.root);
     this.rollout.configure({ title: `Attention rollout up to layer ${sel.layer + 1} (query × key; row 0 is the [CLS] row)`, exportName: `cls-lens-rollout-L${sel.layer + 1}` });
     const r = ctx.matrices.request('rollout', sel.layer);
-    if (r) this.fillRollout(r); else this.rollout.setEmpty(`Loading the rollout up to layer ${sel.layer + 1}…`, 'loading');
+    const rFailed = ctx.matrices.failure('rollout', sel.layer);
+    if (r) this.fillRollout(r); else if (rFailed !== undefined) this.rollout.setEmpty(rFailed); else this.rollout.setEmpty(`Loading the rollout up to layer ${sel.layer + 1}…`, 'loading');
   }
 
   private fillDetail(m: MatrixMessage): void {
@@ -403,6 +406,21 @@ export class AttentionTab implements View {
       this.grid.pump();
     } else if (m.request.kind === 'rollout' && m.request.layer === this.sel.layer && this.detailKey) {
       this.fillRollout(m);
+    }
+  }
+
+  onMatrixFailed(ctx: Ctx, m: MatrixFailedMessage): void {
+    this.ctx = ctx;
+    const insp = ctx.snapshot.inspection;
+    if (!insp?.attention || !this.grid || m.request.runId !== insp.runId) return;
+    const shown = m.request.layer === this.sel.layer && this.detailKey;
+    if (m.request.kind === 'attention') {
+      const loaded = document.getElementById('attn-loaded');
+      if (loaded) loaded.textContent = `${this.grid.loaded} / ${this.grid.layers} layers loaded: ${m.error}`;
+      if (shown) this.detail?.setEmpty(m.error);
+      this.grid.pump();
+    } else if (m.request.kind === 'rollout' && shown) {
+      this.rollout?.setEmpty(m.error);
     }
   }
 }

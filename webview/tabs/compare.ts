@@ -1,7 +1,7 @@
 // Compare tab: the N × N cosine matrix between pinned texts for the chosen pooling and layer, and per layer how
 // much the cls and mean poolings disagree about those similarities (mean |cos_cls − cos_mean| over pairs).
 import type { FloatTensor, PoolingName } from '../../src/shared/types';
-import { POOLINGS } from '../../src/shared/types';
+import { POOLINGS } from '../../src/shared/poolings';
 import type { CompareView, InspectionView, ViewOptions } from '../../src/shared/protocol';
 import { LineChart } from '../widgets/charts';
 import { commandButton, el, fmt, layerName, note, selectControl } from '../widgets/dom';

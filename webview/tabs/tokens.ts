@@ -1,6 +1,6 @@
 // Tokens & similarity tab: cos([CLS], token) for every layer × token (from the snapshot), and the token × token
 // cosine matrix of the chosen layer (requested from the host: requestMatrix kind 'tokenCosine').
-import type { InspectionView, MatrixMessage } from '../../src/shared/protocol';
+import type { InspectionView, MatrixFailedMessage, MatrixMessage } from '../../src/shared/protocol';
 import { el, fmt, layerName, selectControl, tokenAxisLabel, tokenText } from '../widgets/dom';
 import { Heatmap } from '../widgets/heatmap';
 import { layerChoices } from '../app/sideView';
@@ -42,7 +42,8 @@ export class TokensTab implements View {
       exportName: `cls-lens-token-cosine-${layerName(insp.layerIds[li]).replace(' ', '')}`,
     });
     const m = ctx.matrices.request('tokenCosine', li);
-    if (m) this.fill(insp, m); else this.cosine.setEmpty(`Loading the token × token cosine at ${layerName(insp.layerIds[li])}…`, 'loading');
+    const failed = ctx.matrices.failure('tokenCosine', li);
+    if (m) this.fill(insp, m); else if (failed !== undefined) this.cosine.setEmpty(failed); else this.cosine.setEmpty(`Loading the token × token cosine at ${layerName(insp.layerIds[li])}…`, 'loading');
     this.root.replaceChildren(
       el('div', { class: 'controls' }, selectControl('tokens-layer', 'Layer', layerChoices(insp), String(li), (v) => ctx.setOptions({ layer: Number(v) }))),
       clsTok.root, this.cosine.root);
@@ -58,5 +59,10 @@ export class TokensTab implements View {
     const insp = ctx.snapshot.inspection;
     if (!insp || !this.cosine || m.request.kind !== 'tokenCosine' || m.request.runId !== this.runId || m.request.layer !== this.layer) return;
     this.fill(insp, m);
+  }
+
+  onMatrixFailed(ctx: Ctx, m: MatrixFailedMessage): void {
+    if (!ctx.snapshot.inspection || !this.cosine || m.request.kind !== 'tokenCosine' || m.request.runId !== this.runId || m.request.layer !== this.layer) return;
+    this.cosine.setEmpty(m.error);
   }
 }

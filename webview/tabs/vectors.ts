@@ -2,7 +2,7 @@
 // its H dimensions (diverging, centred at 0), its top-k dimensions by |value| and its norm; then how the poolings
 // agree across layers (cosine of each pair, from poolingCos) and cos(cls, mean) per layer.
 import type { PoolingName } from '../../src/shared/types';
-import { POOLINGS } from '../../src/shared/types';
+import { POOLINGS, poolingLabel } from '../../src/shared/poolings';
 import type { InspectionView } from '../../src/shared/protocol';
 import { LineChart, type Series } from '../widgets/charts';
 import { commandButton, el, fmt, layerName, note, selectControl, stat } from '../widgets/dom';
@@ -11,11 +11,6 @@ import { layerChoices } from '../app/sideView';
 import { layerIndex, type Ctx, type View } from '../app/state';
 
 const TOP_K = 10;
-
-export const POOLING_LABELS: Record<PoolingName, string> = {
-  cls: '[CLS] (cls)', mean: 'mean of content tokens (mean)', meanWithSpecials: 'mean incl. specials (meanWithSpecials)',
-  max: 'max over tokens (max)', meanSqrtLen: 'sum / √n (meanSqrtLen)', lastToken: 'last token (lastToken)', pooler: 'pooler (dense+tanh on [CLS])',
-};
 
 /** Indices of the k largest |values|, largest first. */
 export function topK(v: Float32Array, k: number): number[] {
@@ -71,7 +66,7 @@ export class VectorsTab implements View {
         el('tr', {}, el('th', { scope: 'row' }, 'dim'), ...top.map((d, i) => el('td', { 'data-rank': i + 1 }, String(d)))),
         el('tr', {}, el('th', { scope: 'row' }, 'value'), ...top.map((d) => el('td', { class: v[d] < 0 ? 'neg' : null }, fmt(v[d]))))));
     const section = el('section', { class: 'vector', 'data-testid': `vec-${p}`, id: `vec-${p}` },
-      el('h3', {}, POOLING_LABELS[p], ' ', el('span', { class: 'meta inline' }, '|v| = ', el('span', { id: `norm-${p}`, 'data-testid': `norm-${p}` }, norm === undefined ? 'n/a' : fmt(norm)))),
+      el('h3', {}, poolingLabel(p), ' ', el('span', { class: 'meta inline' }, '|v| = ', el('span', { id: `norm-${p}`, 'data-testid': `norm-${p}` }, norm === undefined ? 'n/a' : fmt(norm)))),
       lastOnly ? note(`${p} exists for the last layer only: shown at ${layerName(shownLayer)}.`) : null,
       strip.root, el('div', { class: 'scroll-x' }, table));
     strip.setData(v, 1, H);    // redrawn at its real width once inserted (ResizeObserver)

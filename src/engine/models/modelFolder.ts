@@ -2,6 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
+import { familyOf } from './families';
+import { readJsonObject, readOptionalJsonObject } from '../io/json';
 
 /** The architecture numbers the engine needs, whatever the config's key names (BERT vs DistilBERT style). */
 export interface ModelConfig {
@@ -24,24 +26,11 @@ export interface ModelFolder {
   poolingMode: string | null;
 }
 
+/** What a model folder holds, for errors that ask for another one. */
+export const MODEL_FOLDER_HINT = 'A model folder holds config.json, tokenizer.json and an ONNX file.';
+
 /** ONNX files looked for, in order of preference. transformers.js layout first, then optimum's. */
 export const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx', 'onnx/model_int8.onnx', 'onnx/model_uint8.onnx', 'onnx/model_q4.onnx'];
-
-function readJson(file: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new EngineError('model-files', `Cannot read ${what} at ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, 'Check that the model folder is complete.');
-  }
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new EngineError('model-files', `${what} at ${file} is not valid JSON (${(e as Error).message}).`, 'Re-download or regenerate the model folder.');
-  }
-}
 
 function num(raw: Record<string, unknown>, keys: string[]): number | undefined {
   for (const k of keys) {
@@ -68,10 +57,11 @@ export function parseConfig(raw: Record<string, unknown>, fallbackName: string):
   return { modelType, name, layers, heads, hidden, maxPositions, vocabSize, randomWeights: clsLens?.random_weights === true, raw };
 }
 
-/** RoBERTa-style models reserve padding_idx + 1 positions, so their usable length is max_position_embeddings - 2. */
+/** The longest input the model takes: max_position_embeddings less the family's reserved positions, capped by the tokenizer's maximum. */
 export function usableMaxTokens(config: ModelConfig, tokenizerMax: number | null): number {
   let max = config.maxPositions;
-  if (['roberta', 'xlm-roberta', 'camembert', 'longformer'].includes(config.modelType) && max > 2) max -= 2;
+  const reserved = familyOf(config.modelType).reservedPositions;
+  if (max > reserved) max -= reserved;
   if (tokenizerMax !== null && tokenizerMax > 0 && tokenizerMax < max) max = tokenizerMax;
   return max;
 }
@@ -79,7 +69,7 @@ export function usableMaxTokens(config: ModelConfig, tokenizerMax: number | null
 export function findOnnxFile(folder: string, preferred?: string): string {
   if (preferred) {
     const p = path.resolve(folder, preferred);
-    if (!fs.existsSync(p)) throw new EngineError('model-files', `The ONNX file ${preferred} does not exist in ${folder}.`, 'Check the clsLens.onnxFile setting.');
+    if (!fs.existsSync(p)) throw new EngineError('model-files', `The ONNX file ${preferred} does not exist in ${folder}.`, undefined, 'onnxFile');
     return p;
   }
   for (const c of ONNX_CANDIDATES) {
@@ -96,15 +86,14 @@ export function readModelFolder(folder: string, opts: { onnxFile?: string } = {}
   try {
     st = fs.statSync(abs);
   } catch {
-    throw new EngineError('model-not-found', `The model folder ${abs} does not exist.`, 'Run "CLS Lens: Select Model…" or set clsLens.model to a folder with config.json, tokenizer.json and an ONNX file.');
+    throw new EngineError('model-not-found', `The model folder ${abs} does not exist.`, MODEL_FOLDER_HINT, 'model');
   }
-  if (!st.isDirectory()) throw new EngineError('model-not-found', `${abs} is a file, not a model folder.`, 'Point clsLens.model at the folder that holds config.json.');
-  const config = parseConfig(readJson(path.join(abs, 'config.json'), 'config.json'), path.basename(abs));
+  if (!st.isDirectory()) throw new EngineError('model-not-found', `${abs} is a file, not a model folder.`, 'A model folder is the one that holds config.json.', 'model');
+  const config = parseConfig(readJsonObject(path.join(abs, 'config.json'), 'config.json', { missing: MODEL_FOLDER_HINT, fix: 'model' }), path.basename(abs));
   const onnxFile = findOnnxFile(abs, opts.onnxFile);
   let poolingMode: string | null = null;
-  const poolingFile = path.join(abs, '1_Pooling', 'config.json');
-  if (fs.existsSync(poolingFile)) {
-    const p = readJson(poolingFile, '1_Pooling/config.json');
+  const p = readOptionalJsonObject(path.join(abs, '1_Pooling', 'config.json'), '1_Pooling/config.json');
+  if (p) {
     const modes: [string, string][] = [['pooling_mode_cls_token', 'cls'], ['pooling_mode_mean_tokens', 'mean'], ['pooling_mode_max_tokens', 'max'],
       ['pooling_mode_mean_sqrt_len_tokens', 'meanSqrtLen'], ['pooling_mode_lasttoken', 'lastToken'], ['pooling_mode_weightedmean_tokens', 'weightedMean']];
     poolingMode = modes.filter(([k]) => p[k] === true).map(([, m]) => m).join('+') || null;

@@ -1,34 +1,20 @@
-// The one seam where a model reference becomes a local folder. Today: a folder path. Next: Hub ids
-// (`org/name[@revision]`) downloaded into the Hugging Face cache layout, resolved here without touching the rest.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// The one seam where a model reference becomes a local folder: an existing folder, or a Hub id
+// (`org/name[@revision]`) resolved through the Hugging Face cache (./hub), downloading what is missing.
 import { EngineError } from '../errors';
+import { parseModelRef, resolveHubModel, type ResolveModelOptions } from './hub';
+import { MODEL_FOLDER_HINT } from './modelFolder';
 
-export interface ResolveContext {
-  cacheDir?: string;
-  /** Base for relative folder paths (the workspace folder in VS Code, the cwd in the CLI). */
-  baseDir?: string;
-}
+export { expandHome } from './hub/ref';
 
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(?:@[\w./-]+)?$/;
-
-export function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
-}
+/** Hub options (endpoint, token, offline, cacheDir, signal, onProgress, onnxFile) and the base for relative folders. */
+export type ResolveContext = ResolveModelOptions;
 
 export async function resolveModelRef(ref: string, ctx: ResolveContext = {}): Promise<string> {
-  const trimmed = ref.trim();
-  if (!trimmed) {
-    throw new EngineError('model-not-found', 'No model is configured.', 'Run "CLS Lens: Select Model…" or set clsLens.model to a model folder.');
+  if (!ref.trim()) throw new EngineError('model-not-found', 'No model is configured.', undefined, 'model');
+  const parsed = parseModelRef(ref, ctx.baseDir);
+  if (parsed.kind === 'missing') {
+    throw new EngineError('model-not-found', `The model folder ${parsed.folder} does not exist.`,
+      `${MODEL_FOLDER_HINT} A model can also be a Hugging Face Hub id (org/name[@revision]).`, 'model');
   }
-  const p = path.resolve(ctx.baseDir ?? process.cwd(), expandHome(trimmed));
-  if (fs.existsSync(p)) return p;
-  if (HUB_ID.test(trimmed) && !trimmed.startsWith('.')) {
-    throw new EngineError('model-not-found',
-      `"${trimmed}" looks like a Hugging Face Hub id, and no folder of that name exists; downloading from the Hub is not supported yet.`,
-      `Download it (e.g. \`huggingface-cli download ${trimmed.split('@')[0]}\`) and set clsLens.model to the downloaded folder.`);
-  }
-  throw new EngineError('model-not-found', `The model folder ${p} does not exist.`,
-    'Run "CLS Lens: Select Model…" or set clsLens.model to a folder with config.json, tokenizer.json and an ONNX file.');
+  return (await resolveHubModel(ref, ctx)).folder;
 }

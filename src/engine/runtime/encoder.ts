@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
 import { prepareGraph, type OutputPlan } from '../onnx/rewrite';
+import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
 import type { ModelProto } from '../onnx';
 import type { FloatTensor } from '../../shared/types';
@@ -94,11 +95,10 @@ export class Encoder {
       const sessionOptions = sessionOptionsFor(opts.threads);
       session = await O.InferenceSession.create(prepared.bytes, sessionOptions);
     } catch (e) {
-      throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or choose another ONNX file in the folder.');
+      throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or use another ONNX file in the folder.', 'onnxFile');
     }
     const rows = embeddingRows(prepared.model);
-    const posOffset = ['roberta', 'xlm-roberta', 'camembert'].includes(folder.config.modelType) ? 2 : 0;
-    return new Encoder(session, prepared.plan, rows, posOffset);
+    return new Encoder(session, prepared.plan, rows, familyOf(folder.config.modelType).positionOffset);
   }
 
   async run(b: EncoderBatch, req: RunRequest): Promise<EncoderOutputs> {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { readJsonObject, readOptionalJsonObject } from '../io/json';
 import { hasCorrectedStage } from './corrected';
 import { longPiecesFor } from './models';
 import { contentTokens, postProcess } from './pipeline';
@@ -9,34 +10,15 @@ import type { Internals, LibTokenizer, TokenizerHandle } from './types';
 
 const SUPPORTED_MODELS = 'WordPiece (BERT family), BPE (RoBERTa/GPT-2 family) and Unigram (XLM-R/ALBERT/T5 family)';
 
-function readJsonFile(file: string, required: boolean): Record<string, unknown> | null {
-  let raw: string;
-  try {
-    raw = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (!required && code === 'ENOENT') return null;
-    if (code === 'ENOENT') {
-      throw new Error(
-        `No tokenizer.json in ${path.dirname(file)}. CLS Lens needs the "fast" tokenizer file: save it with ` +
-        `tokenizer.save_pretrained("${path.dirname(file)}") in Python (transformers), or download tokenizer.json from the model's page into this folder.`,
-      );
-    }
-    throw new Error(`Cannot read ${file}: ${(err as Error).message}. Check the file's permissions.`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw);
-  } catch (err) {
-    throw new Error(
-      `${file} is not valid JSON (${(err as Error).message}). The file is damaged or incomplete: ` +
-      `save the tokenizer again with tokenizer.save_pretrained(...) or download ${path.basename(file)} again.`,
-    );
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${file} does not contain a JSON object. Save the tokenizer again with tokenizer.save_pretrained(...) or download ${path.basename(file)} again.`);
-  }
-  return value as Record<string, unknown>;
+/** tokenizer files are read by the engine's one JSON reader; its errors carry the code 'tokenizer'. */
+const REPAIR = 'The file is damaged or incomplete: save the tokenizer again with tokenizer.save_pretrained(...) or download it again.';
+function readTokenizerJson(file: string, required: boolean): Record<string, unknown> | null {
+  const what = path.basename(file);
+  const opts = {
+    code: 'tokenizer' as const, repair: REPAIR, fix: 'model' as const,
+    missing: `CLS Lens needs the "fast" tokenizer file: save it with tokenizer.save_pretrained("${path.dirname(file)}") in Python (transformers), or download tokenizer.json from the model's page into this folder.`,
+  };
+  return required ? readJsonObject(file, what, opts) : readOptionalJsonObject(file, what, opts);
 }
 
 /** A special-token entry of tokenizer_config.json / special_tokens_map.json: a string or `{ content }`. */
@@ -81,11 +63,11 @@ export function loadTokenizer(folder: string): TokenizerHandle {
   const dir = path.resolve(folder);
   if (!fs.existsSync(dir)) throw new Error(`The model folder ${dir} does not exist. Check the configured path.`);
   const tokFile = path.join(dir, 'tokenizer.json');
-  const json = readJsonFile(tokFile, true)!;
+  const json = readTokenizerJson(tokFile, true)!;
   const configFile = path.join(dir, 'tokenizer_config.json');
   const mapFile = path.join(dir, 'special_tokens_map.json');
-  const tokConfig = readJsonFile(configFile, false) ?? {};
-  const specialMap = readJsonFile(mapFile, false) ?? {};
+  const tokConfig = readTokenizerJson(configFile, false) ?? {};
+  const specialMap = readTokenizerJson(mapFile, false) ?? {};
 
   const model = json.model;
   if (!model || typeof model !== 'object' || Array.isArray(model)) {

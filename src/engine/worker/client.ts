@@ -1,5 +1,5 @@
 // Host side of the engine worker: typed jobs with progress and partial results, latest-wins lanes, cancellation,
-// crash recovery, dispose. No `vscode` import, so the CLI and the tests use it too.
+// crash recovery, dispose. No `vscode` import: the extension and the tests use it (the CLI runs Engine in-process).
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EngineOptions } from '../engine';
@@ -63,8 +63,11 @@ export class EngineClient {
       this.failAll(new EngineError('internal', `The engine worker failed: ${err.message}`, 'The next request starts a fresh one.'));
     });
     w.on('exit', (code) => {
-      if (this.worker === w) this.worker = undefined;
-      if (!this.disposed && this.pending.size) this.failAll(new EngineError('internal', `The engine worker stopped (exit code ${code}).`, 'The next request starts a fresh one.'));
+      // only the current worker's exit fails pending jobs: a worker that already failed ('error') has been replaced,
+      // and the jobs pending now belong to its successor
+      const current = this.worker === w;
+      if (current) this.worker = undefined;
+      if (current && !this.disposed && this.pending.size) this.failAll(new EngineError('internal', `The engine worker stopped (exit code ${code}).`, 'The next request starts a fresh one.'));
     });
     this.worker = w;
     return w;
@@ -74,6 +77,7 @@ export class EngineClient {
     const all = [...this.pending.values()];
     this.pending.clear();
     this.lanes.clear();
+    this.worker?.unref(); // nothing pending: an idle worker must not hold the process open
     for (const p of all) p.reject(err);
   }
 

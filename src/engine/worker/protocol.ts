@@ -6,6 +6,7 @@ import type { EmbeddedText } from '../engine';
 import type { ErrorInfo } from '../errors';
 import type { MatrixPayload } from '../compute/matrix';
 import type { MatrixKind } from '../../shared/protocol';
+import type { HubModel } from '../models/hub/types';
 import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../../shared/types';
 
 export interface LoadArgs {
@@ -59,12 +60,29 @@ export interface MatrixArgs {
   layer: number;
 }
 
+/**
+ * Download a Hub model into the cache (or, offline, find it there). Progress: phase 'download' with `bytes`,
+ * `done` (= bytes) and `total` (bytes to fetch). Unset fields fall back to the worker's engine options, then to
+ * Python's environment variables (HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN, HF_HUB_CACHE/HF_HOME).
+ */
+export interface DownloadArgs {
+  /** `org/name[@revision]` */
+  ref: string;
+  onnxFile?: string;
+  endpoint?: string;
+  offline?: boolean;
+  /** A token string; false sends none (not even HF_TOKEN's). */
+  token?: string | false;
+  cacheDir?: string;
+}
+
 /** Every job kind: its arguments, the partial values it may stream, and its result. */
 export interface JobKinds {
   load: { args: LoadArgs; partial: never; result: ModelSummary };
   inspect: { args: InspectArgs; partial: never; result: InspectResult };
   embed: { args: EmbedArgs; partial: EmbedPartial; result: EmbedResult };
   matrix: { args: MatrixArgs; partial: never; result: MatrixPayload | null };
+  download: { args: DownloadArgs; partial: never; result: HubModel };
 }
 export type JobKind = keyof JobKinds;
 export type JobArgs<K extends JobKind> = JobKinds[K]['args'];

@@ -1,15 +1,15 @@
 // From engine results to what the webviews draw. Pure functions (no `vscode`), unit-tested in plain Node.
 import { cosine } from '../../engine/compute/similarity';
-import { rolloutClsRows, runMatrix, type MatrixPayload } from '../../engine/compute/matrix';
+import { rolloutClsRows } from '../../engine/compute/matrix';
 import type { InspectResult } from '../../engine/worker/protocol';
+import { POOLING_COMPARE_ORDER } from '../../shared/poolings';
 import type { FloatTensor, Inspection, PoolingName } from '../../shared/types';
-import type { CompareView, InspectionView, MatrixRequest, PinnedView } from '../../shared/protocol';
+import type { CompareView, InspectionView, PinnedView } from '../../shared/protocol';
 
-const POOLING_ORDER: PoolingName[] = ['cls', 'mean', 'max', 'pooler', 'meanWithSpecials', 'meanSqrtLen', 'lastToken'];
 
 /** [R, P, P] cosine between poolings per layer. The pooler exists only after the last layer: NaN elsewhere. */
 export function poolingCosines(ins: Pick<Inspection, 'layerIds' | 'vectors'>): { names: PoolingName[]; cos: FloatTensor } {
-  const names = POOLING_ORDER.filter((p) => ins.vectors[p]);
+  const names = POOLING_COMPARE_ORDER.filter((p) => ins.vectors[p]);
   const R = ins.layerIds.length, P = names.length;
   const out = new Float32Array(R * P * P).fill(NaN);
   for (let r = 0; r < R; r++) {
@@ -41,19 +41,21 @@ export function toInspectionView(ins: Inspection | InspectResult, runId: number)
   };
 }
 
-/** One layer of a large matrix, on request; null when the request does not fit the inspection. */
-export function matrixFor(ins: Inspection, req: MatrixRequest): MatrixPayload | null {
-  return runMatrix({ hidden: ins.hidden, layerIds: ins.layerIds, attentions: ins.attentions, rollout: ins.analysis?.rollout ?? null }, req);
-}
-
 export { tokenMeasure } from '../../shared/measures';
-export { quantise, rolloutClsRows, type MatrixPayload } from '../../engine/compute/matrix';
+export type { MatrixPayload } from '../../engine/compute/matrix';
 
 export interface Pin {
   label: string;
   text: string;
   layerIds: number[];
   vectors: Partial<Record<PoolingName, FloatTensor>>;
+}
+
+/** "#3 The first words of the text…": a pin's label, with at most about 40 characters of its text, cut at a word. */
+export function pinLabel(index: number, text: string): string {
+  const words = text.replace(/\s+/g, ' ').trim();
+  const cut = words.length > 40 ? `${words.slice(0, 40).replace(/\s+\S*$/, '')}…` : words;
+  return `#${index} ${cut}`;
 }
 
 /** [R, N, N] cosine between pinned texts for each pooling present in all of them. */
@@ -63,7 +65,7 @@ export function compareView(pins: Pin[]): CompareView {
   const layerIds = pins[0].layerIds;
   const N = pins.length;
   const matrices: CompareView['matrices'] = {};
-  for (const pool of POOLING_ORDER) {
+  for (const pool of POOLING_COMPARE_ORDER) {
     if (!pins.every((p) => p.vectors[pool] && p.vectors[pool]!.dims[0] === pins[0].vectors[pool]!.dims[0])) continue;
     const R = pins[0].vectors[pool]!.dims[0], H = pins[0].vectors[pool]!.dims[1];
     const out = new Float32Array(R * N * N);

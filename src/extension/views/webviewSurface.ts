@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { LensController } from '../inspection/controller';
 import { isViewOptions, isWebviewMessage, PROTOCOL_VERSION, type HostMessage, type Surface, type ViewOptions, type WebviewMessage } from '../../shared/protocol';
 import type { LensStore, StoreChange } from '../store';
-import { partMessages } from './messages';
+import { optionsEcho, partMessages } from './messages';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 /** What every surface shares (built once in extension.ts). */
@@ -71,14 +71,20 @@ export class WebviewSurface implements vscode.Disposable {
       case 'requestMatrix': {
         const request = m.request;
         void this.controller.matrix(request).then((payload) => {
-          if (payload) this.post({ type: 'matrix', version: PROTOCOL_VERSION, request, ...payload });
+          // a negative answer too: the webview stops waiting for it and says why
+          if ('error' in payload) this.post({ type: 'matrixFailed', version: PROTOCOL_VERSION, request, error: payload.error });
+          else this.post({ type: 'matrix', version: PROTOCOL_VERSION, request, ...payload });
         });
         break;
       }
       case 'setOptions': {
         // accept only the fields that make valid options once merged
         const merged = { ...this.store.current.options, ...m.options } as ViewOptions;
+        const seq = this.store.seq;
         if (isViewOptions(merged)) this.controller.setOptions(merged);
+        // nothing changed (clamped back, or refused): only this webview holds an override, so only it is told
+        const echo = optionsEcho(seq, this.store.current, this.store.seq);
+        if (echo && this.ready) this.post(echo);
         break;
       }
       case 'savePng':

@@ -4,6 +4,7 @@ import type { Inspection } from '../../../shared/types';
 import type { InspectResult } from '../protocol';
 import type { RunStore } from '../runs';
 import { phaseProgress, type JobHandler } from './context';
+import { downloadProgress } from './download';
 
 const STEPS = ['tokenise', 'run', 'analyse'] as const;
 
@@ -20,7 +21,7 @@ export function keepRun(ins: Inspection, runs: RunStore): InspectResult {
 export const inspect: JobHandler<'inspect'> = async (args, ctx) => {
   const ins = await ctx.engine.inspect(args.ref, args.text, {
     maxTokens: args.maxTokens, attentions: args.attentions, onnxFile: args.onnxFile, signal: ctx.signal,
-    onPhase: (phase) => ctx.progress(phaseProgress(phase, STEPS)),
+    onPhase: (phase) => ctx.progress(phaseProgress(phase, STEPS)), onDownload: (p) => ctx.progress(downloadProgress(p)),
   });
   if (ctx.signal.aborted) throw new CancelledError(); // a cancelled run must not push out a kept one
   return keepRun(ins, ctx.runs);
