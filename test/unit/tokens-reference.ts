@@ -121,8 +121,18 @@ export function compareWithRef(name: string, text: string, e: EncodedText, ref: 
  * Whether original character `ch` is whitespace the tokenizer treats as a separator: White_Space that HF's
  * normaliser keeps and its pre-tokenizer turns into nothing, or into space markers only ("Ġ", "▁").
  */
+const separators = new Map<string, boolean>();
 export function isSeparator(name: string, ch: string): boolean {
   if (!/^\p{White_Space}$/u.test(ch)) return false;
+  const key = `${name}\u0000${ch}`;
+  const known = separators.get(key);
+  if (known !== undefined) return known;
+  const r = isSeparatorUncached(name, ch);
+  separators.set(key, r);
+  return r;
+}
+
+function isSeparatorUncached(name: string, ch: string): boolean {
   const r = refTokenizer(name);
   const n = r.getNormalizer()?.normalizeString(ch) ?? ch;
   if (!n) return false;
@@ -140,9 +150,11 @@ export function whitespaceAtEdge(name: string, text: string, e: EncodedText): st
   for (const t of e.tokens) {
     if (t.start === null || t.end === null || t.end <= t.start) continue;
     const s = text.slice(t.start, t.end);
-    const chars = [...s];
-    if (chars.every((c) => isSeparator(name, c))) continue;
-    if (isSeparator(name, chars[0]) || isSeparator(name, chars[chars.length - 1])) {
+    const first = String.fromCodePoint(s.codePointAt(0)!);
+    const lastUnit = s.charCodeAt(s.length - 1);
+    const last = lastUnit >= 0xdc00 && lastUnit <= 0xdfff && s.length > 1 ? String.fromCodePoint(s.codePointAt(s.length - 2)!) : s[s.length - 1];
+    if (!isSeparator(name, first) && !isSeparator(name, last)) continue;
+    if (![...s].every((c) => isSeparator(name, c))) {
       return `${JSON.stringify(t.text)} ${t.start},${t.end} has separator whitespace at an edge: ${JSON.stringify(s)}`;
     }
   }
