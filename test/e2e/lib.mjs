@@ -111,12 +111,29 @@ const quickInput = (page) => page.locator('.quick-input-widget input');
 const focusedRow = (page, text) => page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text });
 
 /**
+ * Opens the command palette. Keyboard focus can sit inside a webview's iframe (a view just shown takes it), and a key
+ * pressed there may not reach the workbench yet: when the palette does not show, move focus back to the workbench
+ * and press again (F1, then Ctrl+Shift+P), a few times.
+ */
+async function openPalette(page) {
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) await page.evaluate(() => { const a = document.activeElement; if (a instanceof HTMLIFrameElement) a.blur(); });
+    await page.keyboard.press(attempt % 2 ? 'Control+Shift+P' : 'F1');
+    try {
+      await quickInput(page).waitFor({ timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+/**
  * Runs a command by its palette title, e.g. "CLS Lens: Inspect Selection". Resolves to Date.now() at the moment
  * Enter ran it (for timings measured from the command).
  */
 export async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  await quickInput(page).waitFor();
+  await openPalette(page);
   await quickInput(page).fill(`>${title}`);
   await focusedRow(page, title).waitFor();
   const at = Date.now();
