@@ -7,10 +7,10 @@ import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { encodeText } from '../../src/engine/tokenizer';
 import { hasCorrectedStage } from '../../src/engine/tokenizer/corrected';
-import { ALL_NAMES, fixtureRoot, H, useFixtureRoot, useTokenizerFixtures } from './tokens-fixtures';
-import { checkEncoding } from './tokens-invariants';
-import { compareWithRef, HF_UNLOADABLE, refEncode, whitespaceAtEdge } from './tokens-reference';
-import { randomText, rng } from './tokens-random';
+import { ALL_NAMES, fixtureRoot, H, useFixtureRoot, useTokenizerFixtures } from '../unit/tokens-fixtures';
+import { checkEncoding } from '../unit/tokens-invariants';
+import { compareWithRef, HF_UNLOADABLE, refEncode, whitespaceAtEdge } from '../unit/tokens-reference';
+import { randomText, rng } from '../unit/tokens-random';
 
 /**
  * A hang guard, not a speed budget: each test takes a few seconds (about 11 s and 4 s on a busy 2-core machine).

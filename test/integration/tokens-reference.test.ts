@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { encodeText } from '../../src/engine/tokenizer';
-import { ALL_NAMES, fixtureDir, H, layout, useTokenizerFixtures } from './tokens-fixtures';
-import { codePointToUnit, compareWithRef, HF_UNLOADABLE, refEncode, whitespaceAtEdge, type RefEncoding } from './tokens-reference';
-import { randomText, referenceText, rng, SCALE } from './tokens-random';
+import { ALL_NAMES, fixtureDir, H, layout, useTokenizerFixtures } from '../unit/tokens-fixtures';
+import { codePointToUnit, compareWithRef, HF_UNLOADABLE, refEncode, whitespaceAtEdge, type RefEncoding } from '../unit/tokens-reference';
+import { randomText, referenceText, rng, SCALE } from '../unit/tokens-random';
 
 useTokenizerFixtures();
 
