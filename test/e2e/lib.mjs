@@ -111,16 +111,19 @@ const quickInput = (page) => page.locator('.quick-input-widget input');
 const focusedRow = (page, text) => page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text });
 
 /**
- * Opens the command palette. Keyboard focus can sit inside a webview's iframe (a view just shown takes it), and a key
- * pressed there may not reach the workbench yet: when the palette does not show, move focus back to the workbench
- * and press again (F1, then Ctrl+Shift+P), a few times.
+ * Opens a quick input with a key (the next of `keys` on each try), types `text` and waits until the row with `rowText`
+ * is the focused one. Keyboard focus can sit inside a webview's iframe (a view just shown takes it) where the key does
+ * not reach the workbench yet, and a webview that takes focus as it opens closes a quick input already shown: then
+ * focus goes back to the workbench and it starts again, up to 4 tries.
  */
-async function openPalette(page) {
+async function quickPick(page, keys, text, rowText) {
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) await page.evaluate(() => { const a = document.activeElement; if (a instanceof HTMLIFrameElement) a.blur(); });
-    await page.keyboard.press(attempt % 2 ? 'Control+Shift+P' : 'F1');
+    await page.keyboard.press(keys[attempt % keys.length]);
     try {
       await quickInput(page).waitFor({ timeout: 5_000 });
+      await quickInput(page).fill(text, { timeout: 5_000 });
+      await focusedRow(page, rowText).waitFor({ timeout: 15_000 });
       return;
     } catch (e) {
       if (attempt >= 3) throw e;
@@ -133,9 +136,7 @@ async function openPalette(page) {
  * Enter ran it (for timings measured from the command).
  */
 export async function runCommand(page, title) {
-  await openPalette(page);
-  await quickInput(page).fill(`>${title}`);
-  await focusedRow(page, title).waitFor();
+  await quickPick(page, ['F1', 'Control+Shift+P'], `>${title}`, title);
   const at = Date.now();
   await page.keyboard.press('Enter');
   await quickInput(page).waitFor({ state: 'hidden' });
@@ -144,10 +145,7 @@ export async function runCommand(page, title) {
 
 /** Opens a workspace file with Quick Open and waits until its tab is active and its editor has focus. */
 export async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  await quickInput(page).waitFor();
-  await quickInput(page).fill(name);
-  await focusedRow(page, name).waitFor();
+  await quickPick(page, ['Control+P'], name, name);
   await page.keyboard.press('Enter');
   await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor();
   await activeEditor(page).locator('.monaco-editor.focused').waitFor();
