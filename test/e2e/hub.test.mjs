@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import {
   clearNotifications, closeAllEditors, env, notification, openFile, openViewContainer, openWorkbench, restoreWorkspaceSettings, runCommand,
-  CONTAINER_TITLE, screenshot, screenshotAfterEach, selectLine, setWorkspaceSettings, viewFrame, workspaceText,
+  CONTAINER_TITLE, quickPick, screenshot, screenshotAfterEach, selectLine, setWorkspaceSettings, viewFrame, workspaceText,
 } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -153,9 +153,7 @@ test('hub: a cancelled download keeps its partial file and leaves the model in u
   assert.ok(hubRun, 'needs the download test');
   const hold = server.hold('onnx/model.onnx', 8 << 20);
   // from the palette: the command opens its own quick pick, so runCommand (which waits for the palette to close) is not used
-  await page.keyboard.press('F1');
-  await quickInput().fill('>CLS Lens: Download Model from the Hugging Face Hub');
-  await focusedRow('CLS Lens: Download Model from the Hugging Face Hub').waitFor();
+  await quickPick(page, ['F1', 'Control+Shift+P'], '>CLS Lens: Download Model from the Hugging Face Hub', 'CLS Lens: Download Model from the Hugging Face Hub');
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget input[placeholder^="org/name"]').waitFor();
   await quickInput().fill(REPO_B);

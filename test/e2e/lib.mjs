@@ -116,7 +116,7 @@ const focusedRow = (page, text) => page.locator('.quick-input-list .monaco-list-
  * not reach the workbench yet, and a webview that takes focus as it opens closes a quick input already shown: then
  * focus goes back to the workbench and it starts again, up to 4 tries.
  */
-async function quickPick(page, keys, text, rowText) {
+export async function quickPick(page, keys, text, rowText) {
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) await page.evaluate(() => { const a = document.activeElement; if (a instanceof HTMLIFrameElement) a.blur(); });
     await page.keyboard.press(keys[attempt % keys.length]);
