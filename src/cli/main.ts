@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { badHubId, cliErrorMessage, downloadCommand, hubOptionsFrom, stderrProgress } from './hub';
 import { USAGE } from './usage';
+import { embedDataMain, isEmbedData } from './embedData';
 import { tokenVector } from '../engine/compute/pooling';
 import { tensorRows, vectorsCsv, vectorsJson, type Round } from '../engine/io/export';
 import { measure, METRICS } from '../engine/compute/similarity';
@@ -94,6 +95,7 @@ function summary(r: Inspection): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (isEmbedData(argv)) return embedDataMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
