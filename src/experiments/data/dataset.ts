@@ -127,7 +127,7 @@ function columnError(file: string, kind: 'text' | 'label', wanted: string, have:
     near ? `Column names are matched exactly: did you mean "${near}"? Set the ${option} to "${near}".` : `Set the ${option} to one of them, or add a header row naming the columns (the first row is always read as the header).`);
 }
 
-const blank = (s: string) => s.trim().length === 0;
+const blank = (s: string) => !/\S/.test(s);
 
 class Counts {
   n = 0;
