@@ -13,7 +13,7 @@
 import { checkLabels, checkShape, MlInputError } from './errors';
 import { addOuter4, addOuterRow, dotAt, logitsRow } from './kernels';
 import { minimize, type LbfgsStop } from './lbfgs';
-import { paddedStride, wasmKernels, type WasmKernels } from './wasm';
+import { paddedRows, paddedStride, wasmKernels, type WasmKernels } from './wasm';
 
 export interface LogRegModel {
   /** Classes 0..K-1. */
@@ -158,11 +158,12 @@ function wasmObjective(kern: WasmKernels, X: Mat, n: number, d: number, y: Int32
   const nW = rows * d;
   const invC = 1 / C;
   const dp = paddedStride(d);
+  const mp = paddedRows(n); // rows n..mp-1 of X and R stay zero
   const xo = 0;
-  const wo = n * dp;
+  const wo = mp * dp;
   const zo = wo + rows * dp;
-  const ro = zo + n * rows;
-  const go = ro + n * rows;
+  const ro = zo + mp * rows;
+  const go = ro + mp * rows;
   const bytes = (go + rows * dp) * 8;
   const have = kern.memory.buffer.byteLength;
   if (bytes > have) kern.memory.grow(Math.ceil((bytes - have) / 65536));
@@ -170,7 +171,7 @@ function wasmObjective(kern: WasmKernels, X: Mat, n: number, d: number, y: Int32
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) F[xo + i * dp + j] = X[i * d + j];
   return (t, g) => {
     for (let k = 0; k < rows; k++) for (let j = 0; j < d; j++) F[wo + k * dp + j] = t[k * d + j];
-    kern.logits(xo * 8, n, dp, wo * 8, rows, zo * 8);
+    kern.logits(xo * 8, mp, dp, wo * 8, rows, zo * 8);
     let F0 = 0;
     if (rows === 1) {
       const b = t[nW];
@@ -215,7 +216,7 @@ function wasmObjective(kern: WasmKernels, X: Mat, n: number, d: number, y: Int32
       }
     }
     F.fill(0, go, go + rows * dp);
-    kern.gradAcc(xo * 8, n, dp, ro * 8, rows, go * 8);
+    kern.gradAcc(xo * 8, mp, dp, ro * 8, rows, go * 8);
     let ww = 0;
     for (let k = 0; k < rows; k++) for (let j = 0; j < d; j++) {
       const w = t[k * d + j];

@@ -4,7 +4,8 @@
 // where WebAssembly SIMD is missing, `wasmKernels()` returns null and the callers use the TypeScript loops.
 //
 // Layout in the module's memory (byte offsets chosen by the caller): X [m × dp], W [rows × dp], Z [m × rows],
-// R [m × rows], G [rows × dp], all f64, with the row stride dp = d rounded up to a multiple of 4 and zero padding.
+// R [m × rows], G [rows × dp], all f64, with the row stride dp = d rounded up to a multiple of 4 and zero padding,
+// and m a multiple of 4 (zero rows at the end of X, zero residuals in R).
 
 const enc = {
   u32(v: number): number[] { const out: number[] = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return out; },
@@ -52,47 +53,61 @@ function forLoop(v: number, limit: number[], step: number, body: number[]): numb
     ...get(v), ...i32c(step), ADD, ...set(v), ...br(0), END, END];
 }
 
+// Both kernels take four data rows at a time (m must be a multiple of 4: the caller pads with zero rows), so each
+// load of a weight (logits) or gradient (gradAcc) vector serves four rows and four independent sums are in flight.
+// Locals (after the 6 i32 params): 6 i, 7 k, 8 j, 9 x0, 10 x1, 11 x2, 12 x3, 13 wk/gk, 14 rowBytes (i32);
+// 15..18 a0..a3, 19 w (v128).
+
 // logits(x, m, dp, w, rows, z): z[i·rows + k] = Σ_j x[i·dp + j]·w[k·dp + j]
-// params 0 x, 1 m, 2 dp, 3 w, 4 rows, 5 z; locals 6 i, 7 k, 8 j, 9 xi, 10 wk, 11 rowBytes (i32), 12 acc0, 13 acc1 (v128)
 function logitsBody(): number[] {
-  const inner = [
-    ...get(12), ...get(9), ...get(8), ADD, ...v128load(0), ...get(10), ...get(8), ADD, ...v128load(0), ...F64X2_MUL, ...F64X2_ADD, ...set(12),
-    ...get(13), ...get(9), ...get(8), ADD, ...v128load(16), ...get(10), ...get(8), ADD, ...v128load(16), ...F64X2_MUL, ...F64X2_ADD, ...set(13),
+  const acc = (a: number, xp: number) => [...get(a), ...get(xp), ...get(8), ADD, ...v128load(0), ...get(19), ...F64X2_MUL, ...F64X2_ADD, ...set(a)];
+  const inner = [...get(13), ...get(8), ADD, ...v128load(0), ...set(19), ...acc(15, 9), ...acc(16, 10), ...acc(17, 11), ...acc(18, 12)];
+  // z[(i + q)·rows + k] = lane 0 + lane 1 of a_q
+  const store = (q: number) => [
+    ...get(5), ...get(6), ...i32c(q), ADD, ...get(4), MUL, ...get(7), ADD, ...i32c(8), MUL, ADD,
+    ...get(15 + q), ...extract(0), ...get(15 + q), ...extract(1), F64_ADD, ...f64store,
   ];
   const perClass = [
-    ...get(3), ...get(7), ...get(11), MUL, ADD, ...set(10),
-    ...v128zero, ...set(12), ...v128zero, ...set(13),
-    ...forLoop(8, get(11), 32, inner),
-    // z address: z + (i·rows + k)·8
-    ...get(5), ...get(6), ...get(4), MUL, ...get(7), ADD, ...i32c(8), MUL, ADD,
-    ...get(12), ...get(13), ...F64X2_ADD, ...set(12),
-    ...get(12), ...extract(0), ...get(12), ...extract(1), F64_ADD,
-    ...f64store,
+    ...get(3), ...get(7), ...get(14), MUL, ADD, ...set(13),
+    ...v128zero, ...set(15), ...v128zero, ...set(16), ...v128zero, ...set(17), ...v128zero, ...set(18),
+    ...forLoop(8, get(14), 16, inner),
+    ...store(0), ...store(1), ...store(2), ...store(3),
   ];
-  const perRow = [...get(0), ...get(6), ...get(11), MUL, ADD, ...set(9), ...forLoop(7, get(4), 1, perClass)];
-  return [...get(2), ...i32c(8), MUL, ...set(11), ...forLoop(6, get(1), 1, perRow), END];
+  const perBlock = [
+    ...get(0), ...get(6), ...get(14), MUL, ADD, ...set(9),
+    ...get(9), ...get(14), ADD, ...set(10), ...get(10), ...get(14), ADD, ...set(11), ...get(11), ...get(14), ADD, ...set(12),
+    ...forLoop(7, get(4), 1, perClass),
+  ];
+  return [...get(2), ...i32c(8), MUL, ...set(14), ...forLoop(6, get(1), 4, perBlock), END];
 }
 
 // gradAcc(x, m, dp, r, rows, g): g[k·dp + j] += Σ_i r[i·rows + k]·x[i·dp + j]
-// params 0 x, 1 m, 2 dp, 3 r, 4 rows, 5 g; locals 6 i, 7 k, 8 j, 9 xi, 10 gk, 11 rowBytes (i32), 12 rv, 13 unused (v128)
 function gradBody(): number[] {
+  const term = (rq: number, xp: number) => [...get(rq), ...get(xp), ...get(8), ADD, ...v128load(0), ...F64X2_MUL, ...F64X2_ADD];
   const inner = [
-    ...get(10), ...get(8), ADD,
-    ...get(10), ...get(8), ADD, ...v128load(0), ...get(12), ...get(9), ...get(8), ADD, ...v128load(0), ...F64X2_MUL, ...F64X2_ADD,
+    ...get(13), ...get(8), ADD,
+    ...get(13), ...get(8), ADD, ...v128load(0),
+    ...term(15, 9), ...term(16, 10), ...term(17, 11), ...term(18, 12),
     ...v128store(0),
   ];
+  // r_q = splat(r[(i + q)·rows + k])
+  const splat = (q: number) => [...get(3), ...get(6), ...i32c(q), ADD, ...get(4), MUL, ...get(7), ADD, ...i32c(8), MUL, ADD, ...f64load, ...F64X2_SPLAT, ...set(15 + q)];
   const perClass = [
-    ...get(5), ...get(7), ...get(11), MUL, ADD, ...set(10),
-    ...get(3), ...get(6), ...get(4), MUL, ...get(7), ADD, ...i32c(8), MUL, ADD, ...f64load, ...F64X2_SPLAT, ...set(12),
-    ...forLoop(8, get(11), 16, inner),
+    ...get(5), ...get(7), ...get(14), MUL, ADD, ...set(13),
+    ...splat(0), ...splat(1), ...splat(2), ...splat(3),
+    ...forLoop(8, get(14), 16, inner),
   ];
-  const perRow = [...get(0), ...get(6), ...get(11), MUL, ADD, ...set(9), ...forLoop(7, get(4), 1, perClass)];
-  return [...get(2), ...i32c(8), MUL, ...set(11), ...forLoop(6, get(1), 1, perRow), END];
+  const perBlock = [
+    ...get(0), ...get(6), ...get(14), MUL, ADD, ...set(9),
+    ...get(9), ...get(14), ADD, ...set(10), ...get(10), ...get(14), ADD, ...set(11), ...get(11), ...get(14), ADD, ...set(12),
+    ...forLoop(7, get(4), 1, perClass),
+  ];
+  return [...get(2), ...i32c(8), MUL, ...set(14), ...forLoop(6, get(1), 4, perBlock), END];
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const type = [0x60, ...enc.vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00]; // (6 × i32) → ()
-  const locals = enc.vec([[...enc.u32(6), I32], [...enc.u32(2), V128]]);
+  const locals = enc.vec([[...enc.u32(9), I32], [...enc.u32(5), V128]]);
   const fn = (body: number[]) => { const b = [...locals, ...body]; return [...enc.u32(b.length), ...b]; };
   const name = (s: string) => [...enc.u32(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
   return new Uint8Array([
@@ -126,6 +141,11 @@ export function wasmKernels(): WasmKernels | null {
   if (!compiled) return null;
   const inst = new WebAssembly.Instance(compiled, {});
   return inst.exports as unknown as WasmKernels;
+}
+
+/** Data rows of the padded layout (a multiple of 4). */
+export function paddedRows(m: number): number {
+  return Math.ceil(m / 4) * 4;
 }
 
 /** Row stride (in f64) of the padded layout. */
