@@ -33,7 +33,7 @@ describe('experiment results as JSON and CSV', () => {
   });
 
   test('CSV: quotes commas, quotes and line breaks; one row per map point', () => {
-    assert.equal(csvText({ header: ['a', 'b'], rows: [['x,y', 'say "hi"'], ['line\nbreak', null]] }), 'a,b\r\nx,y_'.replace('x,y_', '"x,y","say ""hi"""') + '\r\n"line\nbreak",\r\n');
+    assert.equal(csvText({ header: ['a', 'b'], rows: [['x,y', 'say "hi"'], ['line\nbreak', null]] }), 'a,b\r\n"x,y","say ""hi"""\r\n"line\nbreak",\r\n');
     const m: MapResult = {
       ...meta('map'), kind: 'map', method: 'pca', labels: ['a', 'b'], labelOf: Uint16Array.from([0, 0, 1]), texts: ['one', 'two, too', 'three'],
       maps: [{ layer: 2, pooling: 'cls', xy: Float32Array.from([1, 2, 3, 4, 5, 6]) }],
