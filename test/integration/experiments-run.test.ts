@@ -179,6 +179,16 @@ describe('runExperiment', () => {
     await assert.rejects(runExperiment(engine, base('position', { folds: 11 })), (e) => e instanceof EngineError && e.code === 'data-labels' && /10 texts, fewer than the 11 folds/.test(e.message));
   });
 
+  test('models that lack a part: no pooler (DistilBERT) is skipped and said so; fused attention refuses the census', async () => {
+    const distil = await ensureFixtureModel('distilbert-tiny-stock');
+    const r = await runExperiment(engine, { ...base('probe', { layers: [2], poolings: ['cls', 'pooler'] }), model: distil }) as ProbeResult;
+    assert.deepEqual(r.results.map((x) => x.pooling), ['cls']);
+    assert.ok(r.notes.some((n) => /pooler skipped: the model has no pooler/.test(n)), r.notes.join(' | '));
+    const fused = await ensureFixtureModel('bert-tiny-fused');
+    await assert.rejects(runExperiment(engine, { ...base('census', { limit: 5 }), model: fused }),
+      (e) => e instanceof EngineError && e.code === 'onnx-unsupported' && /census needs attention probabilities/.test(e.message) && /without fused attention/.test(e.message));
+  });
+
   test('CLI: --json prints exactly the object runExperiment returns; errors name the flag', async () => {
     for (const [kind, flags, extra] of [
       ['position', ['--layers', '0,2', '--folds', '4'], { layers: [0, 2], folds: 4 }],
