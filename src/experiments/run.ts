@@ -8,12 +8,13 @@ import type {
   CensusResult, DataInfo, ExperimentModel, ExperimentResult, LayersResult, PositionResult, ProbePooling, RecoverResult,
 } from '../shared/experiments';
 import { openDataset, readAll, validateForProbe } from './data';
-import { crossValidate, majorityRate, makeRng } from './ml';
+import { crossValidate, majorityRate, makeRng, MlInputError } from './ml';
 import { attentionCensus } from './census';
 import { layerStory } from './layers';
 import { DEFAULTS, experimentModel, makeMeta, reservoir, resolveLayers, throwIfCancelled, tokenCap } from './meta';
 import { positionTest } from './position';
 import { labelIndex, runProbe } from './probe';
+import { runMap } from './map';
 import { identification, mlmDecode, occlusion } from './recover';
 import { encodeAll } from './sequences';
 import type { ExperimentArgs, ExperimentContext } from './types';
@@ -25,14 +26,25 @@ const STREAM = { sample: 0, tokens: 1, mask: 2 } as const;
 const rngFor = (seed: number, stream: number) => makeRng(seed * 8 + stream);
 
 export async function runExperiment(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext = {}): Promise<ExperimentResult> {
+  try {
+    return await dispatch(engine, args, ctx);
+  } catch (e) {
+    // the maths' bad-input errors (too few texts for UMAP, …) reach every surface as EngineErrors
+    if (e instanceof MlInputError) throw new EngineError('experiment-args', e.summary, e.next);
+    throw e;
+  }
+}
+
+function dispatch(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext): Promise<ExperimentResult> {
   switch (args.kind) {
     case 'probe': return runProbe(engine, args, ctx);
     case 'position': return runPosition(engine, args, ctx);
     case 'layers': return runLayers(engine, args, ctx);
     case 'census': return runCensus(engine, args, ctx);
     case 'recover': return runRecover(engine, args, ctx);
+    case 'map': return runMap(engine, args, ctx);
     default:
-      throw new EngineError('internal', `The experiment "${String(args.kind)}" is not known.`);
+      throw new EngineError('experiment-args', `The experiment "${String(args.kind)}" is not known.`, 'Choose probe, position, layers, census, recover or map.');
   }
 }
 
