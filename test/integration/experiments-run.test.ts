@@ -196,6 +196,17 @@ describe('runExperiment', () => {
     assert.equal(r.mlm.available, false);
     assert.match(r.mlm.reason!, /no masked-LM head/);
     assert.equal(r.occlusion.length, 5);
+    // bag of words: the 100 most common words of these texts; layer-0 [CLS] is one vector, so each word's probe has
+    // only its intercept, which ranks words by training frequency, as the baseline does (up to the order of words
+    // equally frequent, whose fitted intercepts differ in the last bits)
+    assert.equal(r.bow.k, 5);
+    assert.equal(r.bow.vocabulary, r.bow.words.length);
+    assert.deepEqual(r.bow.words.slice(0, 2), ['and', 'the'], 'in every text, ties alphabetical');
+    assert.deepEqual(r.bow.rows.map((x) => `${x.layer}:${x.pooling}`), ['0:cls', '0:mean', '2:cls', '2:mean']);
+    const bow = (l: number, p: string) => r.bow.rows.find((x) => x.layer === l && x.pooling === p)!;
+    assert.ok(Math.abs(bow(0, 'cls').precisionAtK - r.bow.baseline.precisionAtK) < 0.03, `cls ${bow(0, 'cls').precisionAtK} vs baseline ${r.bow.baseline.precisionAtK}`);
+    assert.ok(Math.abs(bow(0, 'cls').recallAtK - r.bow.baseline.recallAtK) < 0.03);
+    assert.ok(bow(0, 'mean').precisionAtK > r.bow.baseline.precisionAtK + 0.1, `mean ${bow(0, 'mean').precisionAtK} vs baseline ${r.bow.baseline.precisionAtK}`);
     const id0 = r.identification.find((x) => x.layer === 0 && x.pooling === 'cls')!;
     assert.equal(id0.accuracy, 1 / 30);
     assert.equal(id0.chance, 1 / 30);
