@@ -210,6 +210,14 @@ describe('runExperiment', () => {
     const id0 = r.identification.find((x) => x.layer === 0 && x.pooling === 'cls')!;
     assert.equal(id0.accuracy, 1 / 30);
     assert.equal(id0.chance, 1 / 30);
+    const mlmModel = await ensureFixtureModel('bert-tiny-stock-mlm');
+    const withHead = await runExperiment(engine, { ...base('recover', { layers: [2], limit: 8 }), model: mlmModel }) as RecoverResult;
+    assert.equal(withHead.mlm.available, true);
+    assert.equal(withHead.mlm.texts.length, 5);
+    for (const t of withHead.mlm.texts) {
+      assert.equal(t.top.length, 10);
+      assert.ok(t.top.every((x, i) => x.p > 0 && x.p < 1 && (i === 0 || x.p <= t.top[i - 1].p)));
+    }
   });
 
   test('cancel: an aborted signal stops the run with CancelledError', async () => {
@@ -241,6 +249,8 @@ describe('runExperiment', () => {
       ['census', ['--limit', '10'], { limit: 10 }],
       ['probe', ['--layers', '1', '--poolings', 'cls,mean'], { layers: [1], poolings: ['cls', 'mean'] }],
       ['map', ['--layers', '2', '--method', 'umap'], { layers: [2], method: 'umap' }],
+      ['layers', ['--limit', '20'], { limit: 20 }],
+      ['recover', ['--limit', '20', '--layers', '0,2'], { limit: 20, layers: [0, 2] }],
     ] as const) {
       const out = spawnSync(process.execPath, [cliFile, kind, '--model', model, '--data', data, '--seed', '3', '--no-embed-cache', ...flags, '--json'], { encoding: 'utf8' });
       assert.equal(out.status, 0, out.stderr);
