@@ -31,6 +31,7 @@ export function experimentErrorMessage(e: EngineError): string {
   if (e.code === 'experiment-args') {
     const which = /^Layer/.test(e.summary) ? 'Change --layers (all, or a list such as 0,3,6).'
       : /^Shard/.test(e.summary) ? 'Change --shard K/N.'
+      : /^No pooling asked for/.test(e.summary) ? 'Change --layers or --poolings.'
       : /pooling|pooler/.test(e.summary) ? 'Change --poolings.'
       : /vectors at layer/.test(e.summary) ? 'Change --layers or --poolings to what the --features folders hold.' : '';
     return [e.summary, e.next, which].filter(Boolean).join(' ');

@@ -238,6 +238,8 @@ describe('runExperiment', () => {
     const r = await runExperiment(engine, { ...base('probe', { layers: [2], poolings: ['cls', 'pooler'] }), model: distil }) as ProbeResult;
     assert.deepEqual(r.results.map((x) => x.pooling), ['cls']);
     assert.ok(r.notes.some((n) => /pooler skipped: the model has no pooler/.test(n)), r.notes.join(' | '));
+    await assert.rejects(runExperiment(engine, base('probe', { layers: [1], poolings: ['pooler'] })),
+      (e) => e instanceof EngineError && e.code === 'experiment-args' && /the pooler exists at layer 2 only/.test(e.message));
     const fused = await ensureFixtureModel('bert-tiny-fused');
     await assert.rejects(runExperiment(engine, { ...base('census', { limit: 5 }), model: fused }),
       (e) => e instanceof EngineError && e.code === 'onnx-unsupported' && /census needs attention probabilities/.test(e.message) && /without fused attention/.test(e.message));
