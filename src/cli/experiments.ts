@@ -89,6 +89,7 @@ export function parseExperimentArgs(argv: string[]): { args: ExperimentArgs; jso
   const maxTokens = int('max-tokens', v['max-tokens'], 3);
   if (v.method !== undefined && v.method !== 'pca' && v.method !== 'umap') throw new UsageError(`--method takes pca or umap (got ${v.method})`);
   if (v.method !== undefined && kind !== 'map') throw new UsageError('--method is for map');
+  if (v.limit !== undefined && !['layers', 'census', 'recover'].includes(kind)) throw new UsageError(`--limit is for layers, census and recover (${kind} uses every text)`);
   const folds = int('folds', v.folds, 2);
   if (folds !== undefined && kind !== 'probe' && kind !== 'position') throw new UsageError(`--folds is for probe and position (${kind} trains no probe with folds)`);
   const args: ExperimentArgs = {
