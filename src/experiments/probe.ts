@@ -76,7 +76,13 @@ export async function runProbe(engine: Engine, args: ExperimentArgs, ctx: Experi
   for (const [i, p] of pairs.entries()) {
     ctx.onProgress?.({ phase: 'training', done: i, total: pairs.length, message: `layer ${p.layer} ${p.pooling}` });
     if (ctx.signal?.aborted) throw new CancelledError();
-    const scores = probeLayerPooling(fs.get(p.layer, p.pooling), fs.n, fs.hidden, y, K, { folds, seed, C });
+    let scores;
+    try {
+      scores = probeLayerPooling(fs.get(p.layer, p.pooling), fs.n, fs.hidden, y, K, { folds, seed, C, signal: ctx.signal });
+    } catch (e) {
+      if (ctx.signal?.aborted) throw new CancelledError();
+      throw e;
+    }
     rows.push({ layer: p.layer, pooling: p.pooling, ...scores });
     ctx.onPartial?.({ ...result, results: [...rows], partial: true, elapsedMs: Date.now() - startedAt.getTime() });
   }

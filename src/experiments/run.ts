@@ -130,7 +130,12 @@ async function runPosition(engine: Engine, args: ExperimentArgs, ctx: Experiment
     onProgress: (phase, done, total) => ctx.onProgress?.({ phase, done, total }),
     score: (f) => {
       throwIfCancelled(ctx.signal);
-      return crossValidate(f, encs.length, H, y, classes.length, { folds, seed: s.seed, C }).accuracy;
+      try {
+        return crossValidate(f, encs.length, H, y, classes.length, { folds, seed: s.seed, C, signal: ctx.signal }).accuracy;
+      } catch (e) {
+        if (ctx.signal?.aborted) throw new CancelledError();
+        throw e;
+      }
     },
   });
   const meta = makeMeta('position', { ...s, data: s.info, folds, poolings: ['cls'], notes: [...s.notes, ...r.notes] });

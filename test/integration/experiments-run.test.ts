@@ -225,6 +225,14 @@ describe('runExperiment', () => {
     await assert.rejects(runExperiment(engine, base('position'), {
       signal: ac.signal, onProgress: (p) => { if (p.phase === 'embedding') ac.abort(); },
     }), (e) => e instanceof CancelledError);
+    // aborted while the probes train: the next fit does not start
+    for (const kind of ['probe', 'position'] as const) {
+      const late = new AbortController();
+      let trained = 0;
+      await assert.rejects(runExperiment(engine, base(kind, { layers: [1, 2], poolings: kind === 'probe' ? ['cls', 'mean'] : undefined }), {
+        signal: late.signal, onProgress: (p) => { if (p.phase === 'training' && ++trained === 2) late.abort(); },
+      }), (e) => e instanceof CancelledError, kind);
+    }
   });
 
   test('bad input: layers beyond the model, a missing column, too few texts per class for the folds', async () => {
