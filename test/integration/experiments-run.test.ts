@@ -287,8 +287,5 @@ describe('runExperiment', () => {
     const usage = spawnSync(process.execPath, [cliFile, 'probe', '--model', model], { encoding: 'utf8', env: cliEnv() });
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /--data FILE is required/);
-    const folds = spawnSync(process.execPath, [cliFile, 'census', '--model', model, '--data', data, '--folds', '3'], { encoding: 'utf8', env: cliEnv() });
-    assert.equal(folds.status, 2);
-    assert.match(folds.stderr, /--folds is for probe and position/);
   });
 });
