@@ -3,8 +3,12 @@
 // tokenizer.json, tokenizer_config.json, special_tokens_map.json.
 //
 //   node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base
-//        [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum]
+//        [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum] [--head mlm]
 //   node out/scripts/gen-model.js --fixture bert-tiny-stock     (test fixture: made once, prints its folder)
+//
+// --head mlm (bert only) adds BertForMaskedLM's head: the graph also outputs `logits` [batch, tokens, vocab], as
+// Xenova/bert-base-uncased's export does (here next to last_hidden_state), and model.safetensors holds
+// cls.predictions.*. Without it the files are byte-identical to what this generator made before the option existed.
 //
 // Parameters are generated one at a time and written to both files as they are made (the two files list them in
 // the same order), so memory stays near the largest single tensor whatever the model size. See scripts/lib/
@@ -34,6 +38,8 @@ export interface GenerateOptions {
   variant?: Variant;
   seed?: number;
   layout?: Layout;
+  /** 'mlm': add the masked-LM head and its `logits` output (bert only). Default: none. */
+  head?: 'mlm';
 }
 
 export interface GeneratedModel {
@@ -47,6 +53,7 @@ export interface GeneratedModel {
   variant: Variant;
   layout: Layout;
   seed: number;
+  head: 'mlm' | null;
   config: ArchConfig;
   /** Graph input and output names, in order. */
   inputs: string[];
@@ -74,10 +81,10 @@ function tokenId(files: TokenizerFiles, content: string): number | undefined {
   return undefined;
 }
 
-function hfConfig(c: ArchConfig, opts: Required<Omit<GenerateOptions, 'out'>>, files: TokenizerFiles): Record<string, unknown> {
+function hfConfig(c: ArchConfig, opts: Required<Omit<GenerateOptions, 'out' | 'head'>> & { head?: 'mlm' }, files: TokenizerFiles): Record<string, unknown> {
   const clsLens = {
     random_weights: true, generator: 'scripts/gen-model.ts', generator_version: GENERATOR_VERSION, seed: opts.seed,
-    variant: opts.variant, preset: opts.preset, layout: opts.layout,
+    variant: opts.variant, preset: opts.preset, layout: opts.layout, ...(opts.head ? { head: opts.head } : {}),
     init: 'embeddings N(0,0.02) (padding rows zero); linear N(0,1/fan_in); query/key N(0,3/hidden); biases, LayerNorm beta N(0,0.02); LayerNorm gamma 1+N(0,0.05)',
     position_ids: c.arch === 'roberta' ? 'cumsum(input_ids != pad) * (input_ids != pad) + pad_token_id (as transformers)' : 'arange(sequence_length)',
   };
@@ -91,7 +98,7 @@ function hfConfig(c: ArchConfig, opts: Required<Omit<GenerateOptions, 'out'>>, f
   }
   const roberta = c.arch === 'roberta';
   return {
-    architectures: [roberta ? 'RobertaModel' : 'BertModel'], attention_probs_dropout_prob: 0.1,
+    architectures: [roberta ? 'RobertaModel' : opts.head === 'mlm' ? 'BertForMaskedLM' : 'BertModel'], attention_probs_dropout_prob: 0.1,
     ...(roberta ? { bos_token_id: tokenId(files, '<s>') ?? 0, eos_token_id: tokenId(files, '</s>') ?? 2 } : {}),
     classifier_dropout: null, hidden_act: 'gelu', hidden_dropout_prob: 0.1, hidden_size: c.hidden, ...common,
     intermediate_size: c.intermediate, layer_norm_eps: c.layerNormEps, model_type: c.arch, num_attention_heads: c.heads,
@@ -125,12 +132,13 @@ function onnxLayout(model: ReturnType<typeof buildBertOnnx>['model'], inits: Laz
 
 export async function generateModel(opts: GenerateOptions): Promise<GeneratedModel> {
   const t0 = performance.now();
-  const o = { arch: opts.arch, preset: opts.preset, variant: opts.variant ?? 'stock', seed: opts.seed ?? DEFAULT_SEED, layout: opts.layout ?? 'transformersjs' };
+  const o = { arch: opts.arch, preset: opts.preset, variant: opts.variant ?? 'stock', seed: opts.seed ?? DEFAULT_SEED, layout: opts.layout ?? 'transformersjs', ...(opts.head ? { head: opts.head } : {}) };
   if (!ARCHS.includes(o.arch)) throw new Error(`--arch must be one of ${ARCHS.join(', ')} (got ${String(o.arch)})`);
   if (!PRESETS.includes(o.preset)) throw new Error(`--preset must be one of ${PRESETS.join(', ')} (got ${String(o.preset)})`);
   if (!VARIANTS.includes(o.variant)) throw new Error(`--variant must be one of ${VARIANTS.join(', ')} (got ${String(o.variant)})`);
   if (!LAYOUTS.includes(o.layout)) throw new Error(`--layout must be one of ${LAYOUTS.join(', ')} (got ${String(o.layout)})`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new Error(`--seed must be an integer in [0, 2^32) (got ${o.seed})`);
+  if (o.head !== undefined && (o.head !== 'mlm' || o.arch !== 'bert')) throw new Error(`--head takes mlm, for --arch bert only (got ${String(o.head)} for ${o.arch})`);
 
   const folder = path.resolve(opts.out);
   const maxTokens = PRESET_SIZES[o.preset].maxTokens;
@@ -143,9 +151,9 @@ export async function generateModel(opts: GenerateOptions): Promise<GeneratedMod
   writeTokenizerFiles(folder, tok);
   fs.writeFileSync(path.join(folder, 'config.json'), `${JSON.stringify(hfConfig(cfg, o, tok), null, 2)}\n`);
 
-  const params = hfParams(cfg);
+  const params = hfParams(cfg, { mlmHead: o.head === 'mlm' });
   const byName = new Map(params.map((p) => [p.name, p]));
-  const onnx = buildBertOnnx(cfg, o.variant);
+  const onnx = buildBertOnnx(cfg, o.variant, { mlmHead: o.head === 'mlm' });
 
   // one order for both files: parameters in the order the ONNX initializers first need them, then any others
   const order: string[] = [];
@@ -203,7 +211,7 @@ export async function generateModel(opts: GenerateOptions): Promise<GeneratedMod
   if (onnxBytes !== layout.total) throw new Error(`internal: wrote ${onnxBytes} ONNX bytes, expected ${layout.total}`);
 
   return {
-    folder, onnxPath, onnxFile, arch: o.arch, preset: o.preset, variant: o.variant, layout: o.layout, seed: o.seed, config: cfg,
+    folder, onnxPath, onnxFile, arch: o.arch, preset: o.preset, variant: o.variant, layout: o.layout, seed: o.seed, head: o.head ?? null, config: cfg,
     inputs: onnx.inputs, outputs: onnx.outputs, params: params.reduce((a, p) => a + numel(p.shape), 0),
     onnxBytes, safetensorsBytes: st.bytesWritten, ms: performance.now() - t0,
   };
@@ -211,16 +219,17 @@ export async function generateModel(opts: GenerateOptions): Promise<GeneratedMod
 
 // ───────────────────────────── test fixtures ─────────────────────────────
 
-export type FixtureName = `${Arch}-${Preset}-${Variant}` | `${Arch}-${Preset}-${Variant}-optimum`;
+export type FixtureName = `${Arch}-${Preset}-${Variant}` | `${Arch}-${Preset}-${Variant}-optimum` | `bert-${Preset}-${Variant}-mlm`;
 
-/** Parses `arch-preset-variant[-optimum]` (e.g. `bert-tiny-native`, `roberta-tiny-stock-optimum`). */
-export function parseFixtureName(name: string): Required<Omit<GenerateOptions, 'out'>> {
+/** Parses `arch-preset-variant[-optimum]` (e.g. `bert-tiny-native`, `roberta-tiny-stock-optimum`) or `bert-preset-variant-mlm`. */
+export function parseFixtureName(name: string): Required<Omit<GenerateOptions, 'out' | 'head'>> & { head?: 'mlm' } {
   for (const arch of ARCHS) {
     for (const preset of PRESETS) {
       for (const variant of VARIANTS) {
         const base = `${arch}-${preset}-${variant}`;
         if (name === base) return { arch, preset, variant, seed: DEFAULT_SEED, layout: 'transformersjs' };
         if (name === `${base}-optimum`) return { arch, preset, variant, seed: DEFAULT_SEED, layout: 'optimum' };
+        if (name === `${base}-mlm` && arch === 'bert') return { arch, preset, variant, seed: DEFAULT_SEED, layout: 'transformersjs', head: 'mlm' };
       }
     }
   }
@@ -308,7 +317,7 @@ async function makeFixture(name: string): Promise<string> {
 
 // ───────────────────────────── CLI ─────────────────────────────
 
-const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum]\n' +
+const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum] [--head mlm]\n' +
   '       node out/scripts/gen-model.js --fixture NAME   (e.g. bert-tiny-stock: test/.fixtures/NAME, made once; prints the folder)';
 
 function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
@@ -325,7 +334,7 @@ function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
       process.exit(0);
     }
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(a);
-    if (!m || !['out', 'arch', 'preset', 'variant', 'seed', 'layout'].includes(m[1])) throw new Error(`unknown argument ${a}`);
+    if (!m || !['out', 'arch', 'preset', 'variant', 'seed', 'layout', 'head'].includes(m[1])) throw new Error(`unknown argument ${a}`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) throw new Error(`--${m[1]} needs a value`);
     vals[m[1]] = v;
@@ -334,6 +343,7 @@ function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
   return {
     out: vals.out, arch: vals.arch as Arch, preset: vals.preset as Preset, variant: vals.variant as Variant | undefined,
     seed: vals.seed === undefined ? undefined : Number(vals.seed), layout: vals.layout as Layout | undefined,
+    head: vals.head as 'mlm' | undefined,
   };
 }
 

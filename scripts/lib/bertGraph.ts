@@ -85,7 +85,7 @@ export function numel(shape: readonly number[]): number {
 }
 
 /** Parameters in the order `state_dict()` lists them. */
-export function hfParams(c: ArchConfig): ParamSpec[] {
+export function hfParams(c: ArchConfig, opts: { mlmHead?: boolean } = {}): ParamSpec[] {
   const H = c.hidden;
   const I = c.intermediate;
   const ps: ParamSpec[] = [];
@@ -130,6 +130,12 @@ export function hfParams(c: ArchConfig): ParamSpec[] {
     ln(`${p}.output.LayerNorm`);
   }
   lin('pooler.dense', H, H);
+  if (opts.mlmHead) {
+    // BertForMaskedLM's head (its decoder weight is tied to the word embeddings)
+    lin('cls.predictions.transform.dense', H, H);
+    ln('cls.predictions.transform.LayerNorm');
+    ps.push({ name: 'cls.predictions.bias', shape: [c.vocabSize], init: 'bias' });
+  }
   return ps;
 }
 
@@ -286,15 +292,18 @@ class GraphBuilder {
     return name;
   }
 
-  /** LayerNorm as torch decomposes it below opset 17. */
-  layerNorm(scope: string, x: string, prefix: string, eps: number, output?: string): string {
+  /**
+   * LayerNorm as torch decomposes it below opset 17. `reciprocal` multiplies by 1/√(var+ε) instead of dividing (the
+   * same numbers), so that the engine's search for the encoder's LayerNorms does not count this one.
+   */
+  layerNorm(scope: string, x: string, prefix: string, eps: number, output?: string, reciprocal = false): string {
     const mean = this.node(scope, 'ReduceMean', [x], { attrs: [attrInts('axes', [-1])] });
     const sub = this.node(scope, 'Sub', [x, mean]);
     const pow = this.node(scope, 'Pow', [sub, this.floatConst(scope, 2)]);
     const variance = this.node(scope, 'ReduceMean', [pow], { attrs: [attrInts('axes', [-1])] });
     const add = this.node(scope, 'Add', [variance, this.floatConst(scope, eps)]);
     const sqrt = this.node(scope, 'Sqrt', [add]);
-    const div = this.node(scope, 'Div', [sub, sqrt]);
+    const div = reciprocal ? this.node(scope, 'Mul', [sub, this.node(scope, 'Reciprocal', [sqrt])]) : this.node(scope, 'Div', [sub, sqrt]);
     const mul = this.node(scope, 'Mul', [div, this.param(`${prefix}.weight`)]);
     return this.node(scope, 'Add', [mul, this.param(`${prefix}.bias`)], { output });
   }
@@ -312,8 +321,9 @@ class GraphBuilder {
 const BATCH = 'batch_size';
 const SEQ = 'sequence_length';
 
-export function buildBertOnnx(c: ArchConfig, variant: Variant): BertOnnx {
-  const hf = new Map(hfParams(c).map((p) => [p.name, p]));
+export function buildBertOnnx(c: ArchConfig, variant: Variant, opts: { mlmHead?: boolean } = {}): BertOnnx {
+  if (opts.mlmHead && c.arch !== 'bert') throw new Error(`the masked-LM head is made for bert only (got ${c.arch})`);
+  const hf = new Map(hfParams(c, opts).map((p) => [p.name, p]));
   const g = new GraphBuilder(hf);
   const H = c.hidden;
   const heads = c.heads;
@@ -426,6 +436,22 @@ export function buildBertOnnx(c: ArchConfig, variant: Variant): BertOnnx {
     const dense = g.linear('/pooler/dense', first, 'pooler.dense');
     g.node('/pooler/activation', 'Tanh', [dense], { output: 'pooler_output' });
     outputs.push({ name: 'pooler_output', elemType: TensorType.FLOAT, shape: [BATCH, H] });
+  }
+  if (opts.mlmHead) {
+    // logits = LayerNorm(gelu(dense(h))) · Eᵀ + b, E the word embeddings (tied, as BertForMaskedLM)
+    const T = '/cls/predictions/transform';
+    const dense = g.linear(`${T}/dense`, x, 'cls.predictions.transform.dense');
+    const act = g.gelu(`${T}/transform_act_fn`, dense);
+    const normed = g.layerNorm(`${T}/LayerNorm`, act, 'cls.predictions.transform.LayerNorm', c.layerNormEps, undefined, true);
+    const V = c.vocabSize;
+    const w = 'onnx::MatMul_decoder';
+    g.initializers.push({
+      name: w, dataType: TensorType.FLOAT, dims: [H, V], byteLength: H * V * 4, sources: ['embeddings.word_embeddings.weight'],
+      build: ([src]) => bytesOf(transpose(src, V, H)),
+    });
+    const mm = g.node('/cls/predictions/decoder', 'MatMul', [normed, w]);
+    g.node('/cls/predictions/decoder', 'Add', [mm, g.param('cls.predictions.bias')], { output: 'logits' });
+    outputs.push({ name: 'logits', elemType: TensorType.FLOAT, shape: [BATCH, SEQ, V] });
   }
   if (native) {
     g.node('', 'Identity', ['last_hidden_state'], { output: `hidden_states.${L}` });

@@ -14,7 +14,11 @@ export type EngineErrorCode =
   | 'cancelled'
   | 'run-expired'
   | 'internal'
+  | DataErrorCode
   | HubErrorCode;
+
+/** Data set errors (src/experiments/data): a missing file, a wrong column, bytes that are not UTF-8, labels that cannot train a probe. */
+export type DataErrorCode = 'data-not-found' | 'data-format' | 'data-encoding' | 'data-column' | 'data-labels';
 
 /**
  * Hub errors (src/engine/models/hub). Their `next` is phrased for no surface in particular; the CLI and the

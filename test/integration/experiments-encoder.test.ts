@@ -9,9 +9,10 @@ import { attentionCensus } from '../../src/experiments/census';
 import { layerStory, textPairs } from '../../src/experiments/layers';
 import { cosine } from '../../src/experiments/meta';
 import { editSequence, positionTest } from '../../src/experiments/position';
-import { identification, identificationAccuracy, maskOneWord, occlusion, wordSpans } from '../../src/experiments/recover';
+import { identification, identificationAccuracy, maskOneWord, mlmDecode, occlusion, tokenString, wordSpans } from '../../src/experiments/recover';
 import { encodeAll, contentIndices } from '../../src/experiments/sequences';
-import { referenceForward } from '../reference/bert';
+import * as path from 'node:path';
+import { gelu, readSafetensors, referenceForward } from '../reference/bert';
 
 const TEXTS = [
   'The cat sat on the mat.',
@@ -160,5 +161,36 @@ describe('experiments: encoder-level parts', () => {
     const orig = Float32Array.from([1, 0, 0, 1, 1, 1]), masked = Float32Array.from([0.9, 0.1, 0.1, 0.9, 1, 0.8]);
     assert.equal(identificationAccuracy(orig, masked, 3, 2), 1);
     assert.equal(identificationAccuracy(orig, Float32Array.from([0, 1, 1, 0, 1, 1]), 3, 2), 1 / 3);
+  });
+
+  test('MLM decoding: the generator\'s masked-LM head gives logits; top tokens and probabilities match a float64 recomputation from the weights', async () => {
+    const none = await mlmDecode(m, TEXTS.slice(0, 1), encodeAll(m, TEXTS.slice(0, 1), m.summary.maxTokens));
+    assert.equal(none.available, false);
+    assert.match(none.reason!, /no masked-LM head: its outputs are last_hidden_state, pooler_output/);
+    const mlmFolder = await ensureFixtureModel('bert-tiny-stock-mlm');
+    const mm = await engine.load(mlmFolder);
+    assert.equal(mm.summary.hiddenStates.source, 'rewritten', 'the head\'s LayerNorm does not hide the encoder\'s hidden states');
+    const encs = encodeAll(mm, TEXTS.slice(0, 2), mm.summary.maxTokens);
+    const r = await mlmDecode(mm, TEXTS.slice(0, 2), encs, 5);
+    assert.equal(r.available, true);
+    // independent: reference hidden state at position 0 → dense → gelu → LayerNorm → Eᵀ + b, in float64
+    const w = readSafetensors(path.join(mlmFolder, 'model.safetensors'));
+    const H = mm.summary.hidden, L = mm.summary.layers;
+    const W = (n: string) => w.get(n)!.data;
+    for (const [i, e] of encs.entries()) {
+      const h = referenceForward(mlmFolder, e.ids).hiddenStates[L].subarray(0, H);
+      const dw = W('cls.predictions.transform.dense.weight'), db = W('cls.predictions.transform.dense.bias');
+      const t = Array.from({ length: H }, (_, o) => { let s = db[o]; for (let k = 0; k < H; k++) s += dw[o * H + k] * h[k]; return gelu(s); });
+      const mu = t.reduce((a, b) => a + b, 0) / H, v = t.reduce((a, b) => a + (b - mu) ** 2, 0) / H;
+      const g = W('cls.predictions.transform.LayerNorm.weight'), bb = W('cls.predictions.transform.LayerNorm.bias');
+      const n = t.map((x, k) => ((x - mu) / Math.sqrt(v + 1e-12)) * g[k] + bb[k]);
+      const E = W('embeddings.word_embeddings.weight'), bias = W('cls.predictions.bias');
+      const V = bias.length;
+      const logits = Array.from({ length: V }, (_, j) => { let s = bias[j]; for (let k = 0; k < H; k++) s += E[j * H + k] * n[k]; return s; });
+      const mx = Math.max(...logits), z = logits.reduce((a, x) => a + Math.exp(x - mx), 0);
+      const order = logits.map((_, j) => j).sort((a, b) => logits[b] - logits[a]).slice(0, 5);
+      assert.deepEqual(r.texts[i].top.map((x) => x.token), order.map((j) => tokenString(mm, j)));
+      r.texts[i].top.forEach((x, k) => assert.ok(Math.abs(x.p - Math.exp(logits[order[k]] - mx) / z) < 1e-5, `p ${x.p}`));
+    }
   });
 });

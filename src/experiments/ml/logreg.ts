@@ -1,0 +1,214 @@
+// L2-regularised logistic regression, the model scikit-learn 1.2's LogisticRegression(penalty='l2', C, solver='lbfgs',
+// fit_intercept=True) fits, minimised by our L-BFGS with the same stop rules:
+//
+//   minimise  ½‖W‖² + C·Σᵢ log-loss(yᵢ, W xᵢ + b)      (intercept b not penalised)
+//
+// scikit-learn hands L-BFGS-B that objective divided by C (Σᵢ log-loss + ‖W‖²/(2C)) with gtol = tol = 1e-4 on its
+// gradient; we minimise the same scaled function with the same gtol, so "converged" means the same thing.
+//  - K = 2: one weight vector and a sigmoid; class 1 is the positive class (scikit-learn's classes_[1]).
+//  - K ≥ 3: multinomial softmax with K weight rows, all penalised. The intercepts are determined only up to a common
+//    shift (the loss does not change and they are not penalised); starting from 0 the iterates keep Σ b = 0 and the
+//    fit re-centres them at the end, so compare intercepts after centring.
+// All sums in Float64; log-sum-exp and log1p(exp(·)) keep the loss finite for any logit. fg allocates nothing.
+import { checkLabels, checkShape, MlInputError } from './errors';
+import { minimize, type LbfgsStop } from './lbfgs';
+
+export interface LogRegModel {
+  /** Classes 0..K-1. */
+  K: number;
+  d: number;
+  /** Weight rows: 1 for K = 2 (logit of class 1), K otherwise. */
+  rows: number;
+  /** [rows × d] row-major. */
+  W: Float64Array;
+  /** [rows] */
+  b: Float64Array;
+  C: number;
+  /** ½‖W‖² + C·Σ log-loss at the solution (scikit-learn's objective, un-scaled). */
+  objective: number;
+  iterations: number;
+  converged: boolean;
+  /** max |gradient| of Σ log-loss + ‖W‖²/(2C) at the solution (what gtol bounds). */
+  gradNorm: number;
+  stop: LbfgsStop;
+}
+
+export interface LogRegOptions {
+  /** Inverse regularisation strength, > 0 (default 1). */
+  C?: number;
+  /** L-BFGS iterations at most (default 100, scikit-learn's max_iter). */
+  maxIter?: number;
+  /** gtol on the max-abs gradient (default 1e-4, scikit-learn's tol). */
+  tol?: number;
+  /** Start from this model's coefficients (warm start) instead of zeros; K and d must match. */
+  init?: LogRegModel;
+}
+
+type Mat = Float32Array | Float64Array;
+
+/**
+ * The scaled objective F(θ) = Σᵢ log-loss + ‖W‖²/(2C) and its gradient, θ = [W row-major, b]. Exported for tests
+ * (finite differences, optimality) and for callers that want to check a solution.
+ */
+export function logRegObjective(X: Mat, n: number, d: number, y: Int32Array, K: number, C: number): (theta: Float64Array, grad: Float64Array) => number {
+  const rows = K === 2 ? 1 : K;
+  const nW = rows * d;
+  const invC = 1 / C;
+  const z = new Float64Array(rows);
+  if (rows === 1) {
+    return (t, g) => {
+      g.fill(0);
+      const b = t[nW];
+      let F = 0;
+      let gb = 0;
+      for (let i = 0; i < n; i++) {
+        const o = i * d;
+        let s = b;
+        for (let j = 0; j < d; j++) s += X[o + j] * t[j];
+        const yi = y[i] === 1 ? 1 : 0;
+        // log(1 + e^s) − y·s, and p = σ(s), both stable
+        let p: number;
+        if (s >= 0) {
+          const e = Math.exp(-s);
+          F += s + Math.log1p(e) - yi * s;
+          p = 1 / (1 + e);
+        } else {
+          const e = Math.exp(s);
+          F += Math.log1p(e) - yi * s;
+          p = e / (1 + e);
+        }
+        const r = p - yi;
+        gb += r;
+        if (r !== 0) for (let j = 0; j < d; j++) g[j] += r * X[o + j];
+      }
+      let ww = 0;
+      for (let j = 0; j < d; j++) {
+        ww += t[j] * t[j];
+        g[j] += t[j] * invC;
+      }
+      g[nW] = gb;
+      return F + 0.5 * ww * invC;
+    };
+  }
+  return (t, g) => {
+    g.fill(0);
+    let F = 0;
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      let zmax = -Infinity;
+      for (let k = 0; k < K; k++) {
+        const w = k * d;
+        let s = t[nW + k];
+        for (let j = 0; j < d; j++) s += X[o + j] * t[w + j];
+        z[k] = s;
+        if (s > zmax) zmax = s;
+      }
+      let se = 0;
+      for (let k = 0; k < K; k++) se += Math.exp(z[k] - zmax);
+      const lse = zmax + Math.log(se);
+      const yi = y[i];
+      F += lse - z[yi];
+      for (let k = 0; k < K; k++) {
+        const r = Math.exp(z[k] - lse) - (k === yi ? 1 : 0);
+        g[nW + k] += r;
+        if (r !== 0) {
+          const w = k * d;
+          for (let j = 0; j < d; j++) g[w + j] += r * X[o + j];
+        }
+      }
+    }
+    let ww = 0;
+    for (let j = 0; j < nW; j++) {
+      ww += t[j] * t[j];
+      g[j] += t[j] * invC;
+    }
+    return F + 0.5 * ww * invC;
+  };
+}
+
+/** Fit on n rows of d features (row-major), labels in 0..K-1. */
+export function fitLogReg(X: Mat, n: number, d: number, y: Int32Array, K: number, opts: LogRegOptions = {}): LogRegModel {
+  checkShape(X, n, d);
+  checkLabels(y, n, K);
+  if (n === 0) throw new MlInputError('Logistic regression needs at least one training row; there are none.', 'Use more texts.');
+  const C = opts.C ?? 1;
+  if (!(C > 0) || !Number.isFinite(C)) throw new MlInputError(`C = ${C}: the inverse regularisation strength must be a positive number.`, 'Use C > 0 (1 is the default; smaller is stronger regularisation).');
+  for (let i = 0; i < X.length; i++) {
+    if (!Number.isFinite(X[i])) throw new MlInputError(`Feature ${i % d} of row ${Math.floor(i / d)} is ${X[i]}.`, 'Remove rows with NaN or infinite features.');
+  }
+  const rows = K === 2 ? 1 : K;
+  const theta = new Float64Array(rows * d + rows);
+  if (opts.init) {
+    const m = opts.init;
+    if (m.K !== K || m.d !== d) throw new MlInputError(`The warm-start model has K = ${m.K}, d = ${m.d}; this fit has K = ${K}, d = ${d}.`, 'Warm-start from a model of the same shape.');
+    theta.set(m.W, 0);
+    theta.set(m.b, rows * d);
+  }
+  const fg = logRegObjective(X, n, d, y, K, C);
+  const res = minimize(fg, theta, { maxIter: opts.maxIter ?? 100, gtol: opts.tol ?? 1e-4 });
+  const W = res.x.slice(0, rows * d);
+  const b = res.x.slice(rows * d);
+  if (rows > 1) {
+    let mb = 0;
+    for (let k = 0; k < rows; k++) mb += b[k];
+    mb /= rows;
+    for (let k = 0; k < rows; k++) b[k] -= mb;
+  }
+  return { K, d, rows, W, b, C, objective: C * res.f, iterations: res.iterations, converged: res.converged, gradNorm: res.gradNorm, stop: res.stop };
+}
+
+/** Logits [n × rows]: one column (class 1) for K = 2, K columns otherwise. */
+export function decisionFunction(model: LogRegModel, X: Mat, n: number): Float64Array {
+  const { d, rows, W, b } = model;
+  checkShape(X, n, d);
+  const out = new Float64Array(n * rows);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let k = 0; k < rows; k++) {
+      const w = k * d;
+      let s = b[k];
+      for (let j = 0; j < d; j++) s += X[o + j] * W[w + j];
+      out[i * rows + k] = s;
+    }
+  }
+  return out;
+}
+
+/** Class probabilities [n × K] row-major. */
+export function predictProba(model: LogRegModel, X: Mat, n: number): Float64Array {
+  const { K, rows } = model;
+  const z = decisionFunction(model, X, n);
+  const P = new Float64Array(n * K);
+  for (let i = 0; i < n; i++) {
+    if (rows === 1) {
+      const s = z[i];
+      const p = s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));
+      P[i * 2] = 1 - p;
+      P[i * 2 + 1] = p;
+    } else {
+      let zmax = -Infinity;
+      for (let k = 0; k < K; k++) zmax = Math.max(zmax, z[i * K + k]);
+      let se = 0;
+      for (let k = 0; k < K; k++) se += Math.exp(z[i * K + k] - zmax);
+      for (let k = 0; k < K; k++) P[i * K + k] = Math.exp(z[i * K + k] - zmax) / se;
+    }
+  }
+  return P;
+}
+
+/** Most probable class per row (ties: the lower index; for K = 2, class 1 only when its logit is > 0, as scikit-learn). */
+export function predict(model: LogRegModel, X: Mat, n: number): Int32Array {
+  const { rows } = model;
+  const z = decisionFunction(model, X, n);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (rows === 1) {
+      out[i] = z[i] > 0 ? 1 : 0;
+    } else {
+      let best = 0;
+      for (let k = 1; k < rows; k++) if (z[i * rows + k] > z[i * rows + best]) best = k;
+      out[i] = best;
+    }
+  }
+  return out;
+}
