@@ -53,9 +53,11 @@ test('probe: header, partial results redraw as they arrive, final table and char
   assert.equal(await w.locator('#exp-waiting').count(), 1);
 
   await w.post(resultMsg(1, probe([0, 1], { partial: true })));
-  assert.equal(await w.text('#exp-partial-badge'), 'partial (cancelled)');
+  assert.equal(await w.text('#exp-partial-badge'), 'partial (running)');
   assert.equal((await tableRows('#probe-table')).length, 4);
   await w.post(resultMsg(2, probe([0, 1, 2, 3, 4])));
+  await w.post(status('done', 'Done in 1.2 s.'));
+  assert.equal(await w.locator('#exp-status').getAttribute('data-state'), 'done');
   assert.equal(await w.locator('#exp-partial-badge').count(), 0, 'a final result is not marked partial');
 
   // header
@@ -124,6 +126,7 @@ test('an older result, a wrong version or a malformed message is ignored', async
 test('cancelled: the partial result stays, marked partial; an error with a folds offer posts rerun', async () => {
   await open();
   await w.post(resultMsg(1, probe([0, 1], { partial: true })));
+  assert.equal(await w.text('#exp-partial-badge'), 'partial (running)');
   await w.post(status('cancelled', 'Cancelled after 4 of 10 probes: the results below are partial.'));
   assert.equal(await w.locator('#exp-status').getAttribute('data-state'), 'cancelled');
   assert.match(await w.text('#exp-message'), /partial/);

@@ -20,7 +20,8 @@ export function layerList(layers: readonly number[]): string {
   return contiguous && layers.length > 2 ? `${layers[0]}–${layers[layers.length - 1]}` : layers.join(', ');
 }
 
-export function resultHeader(r: ExperimentResult): HTMLElement {
+/** `running`: a partial result of a run still going on; otherwise the run has ended. */
+export function resultHeader(r: ExperimentResult, running = false): HTMLElement {
   const m = r.model, d = r.data;
   const classes = Object.entries(d.classes ?? {});
   const skipped = Object.entries(d.skipped ?? {}).filter(([, n]) => n > 0);
@@ -30,7 +31,8 @@ export function resultHeader(r: ExperimentResult): HTMLElement {
       el('span', { class: 'meta inline' }, 'on'),
       el('span', { id: 'exp-model', class: 'model-name', title: m.ref }, m.name),
       m.randomWeights ? el('span', { id: 'exp-random-badge', class: 'badge warning', title: 'This model has random weights: the numbers show the plumbing, not what a trained model learnt.' }, 'random weights') : null,
-      r.partial ? el('span', { id: 'exp-partial-badge', class: 'badge warning', title: 'The run stopped early: what is shown is correct but incomplete.' }, 'partial (cancelled)') : null),
+      r.partial ? el('span', { id: 'exp-partial-badge', class: 'badge warning', title: running ? 'Results so far: the run goes on.' : 'The run stopped early: what is shown is correct but incomplete.' },
+        running ? 'partial (running)' : 'partial (cancelled)') : null),
     el('div', { class: 'stats' },
       stat('ONNX sha256', short(m.onnxSha256), { id: 'exp-onnx-sha', title: m.onnxSha256 }),
       stat('commit', short(m.commit), { id: 'exp-commit', title: m.commit ?? 'not from the Hub cache' }),

@@ -50,7 +50,7 @@ function actions(): HTMLElement {
 function render(): void {
   const children: HTMLElement[] = [statusBlock()];
   if (result) {
-    children.push(resultHeader(result), actions());
+    children.push(resultHeader(result, status.state === 'running'), actions());
     try {
       children.push(resultBody(result, render));
     } catch (e) {
