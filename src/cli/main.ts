@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine';
 import { EngineError } from '../engine/errors';
 import { badHubId, cliErrorMessage, downloadCommand, hubOptionsFrom, stderrProgress } from './hub';
 import { USAGE } from './usage';
+import { experimentMain, isExperimentCommand } from './experiments';
 import { tokenVector } from '../engine/compute/pooling';
 import { tensorRows, vectorsCsv, vectorsJson, type Round } from '../engine/io/export';
 import { measure, METRICS } from '../engine/compute/similarity';
@@ -94,6 +95,7 @@ function summary(r: Inspection): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (isExperimentCommand(argv)) return experimentMain(argv);
   let parsed;
   try {
     parsed = parseArgs({

@@ -2,12 +2,14 @@
 // Kept apart from main.ts so that tests can import them without running the CLI.
 import type { FixPhrases } from '../engine/errors';
 import { POOLING_REGISTRY } from '../shared/poolings';
+import { PROBE_POOLINGS } from '../shared/experiments';
 
 export const USAGE = `Usage:
   cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json | --csv] [--no-attentions] [--max-tokens N] [--windows STRIDE]
   cls-lens compare --model DIR --text A --text B [--text C …] [--json]
   cls-lens embed   --model DIR (--file PATH | < stdin) [--pooling cls,mean] [--layers last|all]   one text per line → JSON lines
   cls-lens download ORG/NAME[@REV] [--onnx-file F] [--offline] [--endpoint URL] [--cache-dir DIR] [--json]   prints the snapshot folder
+  cls-lens probe|position|layers|census|recover|map --model DIR --data FILE [options]   experiments (cls-lens probe --help)
 
 Options:
   --model DIR        model folder (config.json, tokenizer.json, onnx/model.onnx or model.onnx), or a Hugging Face Hub id
@@ -39,3 +41,37 @@ export const CLI_FIXES: FixPhrases = {
   onnxFile: 'Check --onnx-file: it names a file inside the model folder; leave it out to use onnx/model.onnx or model.onnx.',
   text: 'Give the text with --text, --file or on stdin.',
 };
+
+/** `cls-lens probe --help`: the experiments and their flags. */
+export const EXPERIMENT_USAGE = `Usage (experiments; the subcommand comes first):
+  cls-lens probe    --model M --data FILE [--text-column C] [--label-column C] [--layers all|0,3,6] [--poolings cls,mean,…]
+                    [--folds 5] [--seed 0] [--C 1] [--max-tokens N] [--features DIR [DIR…]] [--json | --csv]
+  cls-lens position --model M --data FILE [--layers …] [--folds 5] [--seed 0] [--C 1] [--max-tokens N] [--json | --csv]
+  cls-lens layers   --model M --data FILE [--layers …] [--limit 200] [--seed 0] [--max-tokens N] [--json | --csv]
+  cls-lens census   --model M --data FILE [--limit 200] [--seed 0] [--max-tokens N] [--json | --csv]
+  cls-lens recover  --model M --data FILE [--layers …] [--limit 200] [--seed 0] [--max-tokens N] [--json | --csv]
+  cls-lens map      --model M --data FILE [--layers …] [--poolings cls,mean] [--method pca|umap] [--seed 0] [--json | --csv]
+
+  probe     would another token or a mean pool do as well? L2 logistic regression per layer × pooling, stratified
+            k-fold, with a shuffled-label control (Hewitt & Liang 2019) and the majority rate
+  position  why the first token? [CLS] moved to the end, a second [CLS] in the middle, none at all
+  layers    how does it come to summarise? cos(cls, mean), cos(cls, token), norms, anisotropy baselines
+  census    attention per layer × head to [CLS], [SEP], punctuation, self; entropy; sink heads
+  recover   can the text be recovered? bag-of-words probe, masked-LM decoding, occlusion, identification
+  map       2-D PCA or UMAP coordinates per layer × pooling, seeded
+
+Options:
+  --data FILE          a .csv/.tsv with a header, a .jsonl of {"text", "label"}, a folder with one file per class
+                       (one text per line), or builtin:sentences (the shipped set)
+  --text-column C      column of the texts (default text); --label-column C: of the labels (default label)
+  --layers WHICH       all (default) or a comma-separated list; 0 is the embeddings output
+  --poolings LIST      probe and map: ${PROBE_POOLINGS.join(',')} (first/last/middle: content tokens)
+  --folds K            cross-validation folds (default 5); --C X: inverse L2 strength as scikit-learn's (default 1)
+  --seed N             seeds folds, controls, samples and maps (default 0): the same seed gives the same numbers
+  --limit N            layers, census, recover: a seeded sample of N texts (default 200)
+  --features DIR…      probe: train on folders written by \`cls-lens embed --out\` instead of embedding
+  --method pca|umap    map (default pca)
+  --embed-cache DIR    where embeddings are cached between runs; --no-embed-cache turns the cache off
+  --max-tokens N       cap on tokens including [CLS]/[SEP]; --threads N; --onnx-file F; Hub flags as above
+  --json               print one JSON object; --csv: the result's table; default a readable table
+`;

@@ -1,0 +1,177 @@
+// runExperiment: the one entry point for every experiment (the CLI, the worker's `experiment` job and the tests call
+// it), dispatching on args.kind. Each runner loads the model, reads the data, reports progress through ctx.onProgress,
+// stops at the next batch or fit when ctx.signal is aborted (CancelledError), and returns a result that states the
+// model (ONNX sha256, Hub commit), the data (sha256), the seed, the folds, the layers and notes.
+import type { Engine, LoadedModel } from '../engine/engine';
+import { EngineError } from '../engine/errors';
+import type {
+  CensusResult, DataInfo, ExperimentModel, ExperimentResult, LayersResult, PositionResult, ProbePooling, RecoverResult,
+} from '../shared/experiments';
+import { readAll, validateForProbe } from './data';
+import { crossValidate, majorityRate, makeRng } from './ml';
+import { attentionCensus } from './census';
+import { layerStory } from './layers';
+import { experimentModel, makeMeta, resolveLayers, sampleIndices, throwIfCancelled, tokenCap } from './meta';
+import { positionTest } from './position';
+import { identification, mlmDecode, occlusion } from './recover';
+import { encodeAll } from './sequences';
+import type { ExperimentArgs, ExperimentContext } from './types';
+
+/** Defaults shared by the CLI, the extension and the tests. */
+export const DEFAULTS = { folds: 5, seed: 0, C: 1, limit: 200, occlusionTexts: 5, mlmTexts: 5, pairs: 2000 } as const;
+
+/** Seeds for the separate random streams of a run, derived from the user's seed (so changing one does not shift another). */
+const STREAM = { sample: 0, tokens: 1, mask: 2 } as const;
+const rngFor = (seed: number, stream: number) => makeRng(seed * 8 + stream);
+
+export async function runExperiment(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext = {}): Promise<ExperimentResult> {
+  switch (args.kind) {
+    case 'position': return runPosition(engine, args, ctx);
+    case 'layers': return runLayers(engine, args, ctx);
+    case 'census': return runCensus(engine, args, ctx);
+    case 'recover': return runRecover(engine, args, ctx);
+    default:
+      throw new EngineError('internal', `The experiment "${String(args.kind)}" is not known.`);
+  }
+}
+
+interface Setup {
+  m: LoadedModel;
+  model: ExperimentModel;
+  texts: string[];
+  labels: string[];
+  info: DataInfo;
+  layers: number[];
+  seed: number;
+  maxTokens: number;
+  notes: string[];
+  startedAt: Date;
+}
+
+/** Load the model, read the data (all of it, or a seeded sample of `limit` texts), resolve layers and cap. */
+async function setup(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext, o: { sample?: number; needsLabels: boolean }): Promise<Setup> {
+  const startedAt = new Date();
+  const seed = args.seed ?? DEFAULTS.seed;
+  if (!Number.isInteger(seed) || seed < 0) throw new EngineError('internal', `The seed must be a whole number of 0 or more (got ${seed}).`);
+  ctx.onProgress?.({ phase: 'loading model' });
+  const m = await engine.load(args.model, { onnxFile: args.onnxFile, signal: ctx.signal });
+  const model = await experimentModel(m, args.model);
+  throwIfCancelled(ctx.signal);
+  ctx.onProgress?.({ phase: 'reading data' });
+  if (!args.data) throw new EngineError('data-not-found', 'No data set was given.', 'Give a CSV/TSV/JSONL file or a folder with one file per class, or builtin:sentences.');
+  const all = await readAll(args.data, { textColumn: args.textColumn, labelColumn: args.labelColumn, signal: ctx.signal, checkLabels: o.needsLabels });
+  const notes: string[] = [];
+  let { texts, labels } = all;
+  if (o.sample !== undefined && texts.length > o.sample) {
+    const idx = sampleIndices(texts.length, o.sample, rngFor(seed, STREAM.sample));
+    texts = idx.map((i) => all.texts[i]);
+    labels = idx.map((i) => all.labels[i]);
+    notes.push(`A sample of ${texts.length} of the ${all.texts.length} texts, drawn by the seed.`);
+  }
+  const skipped = Object.entries(all.info.skipped);
+  if (skipped.length) notes.push(`Rows skipped while reading: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}.`);
+  let layers = resolveLayers(args.layers, m.summary.layers);
+  if (!m.encoder.plan.hiddenStates) {
+    notes.push(`Only the last layer's hidden states can be read for this model (${m.summary.hiddenStates.reason ?? 'no per-layer outputs'}); layer ${m.summary.layers} alone is reported.`);
+    layers = [m.summary.layers];
+  }
+  return { m, model, texts, labels, info: all.info, layers, seed, maxTokens: tokenCap(m, args.maxTokens), notes, startedAt };
+}
+
+function finish<R extends ExperimentResult>(r: R, startedAt: Date): R {
+  r.elapsedMs = Date.now() - startedAt.getTime();
+  return r;
+}
+
+function truncationNote(s: Setup, encs: { truncation: { truncated: boolean } }[]): void {
+  const cut = encs.filter((e) => e.truncation.truncated).length;
+  if (cut) s.notes.push(`${cut} of ${encs.length} texts were cut to ${s.maxTokens} tokens.`);
+}
+
+/** Labels as class indices 0..K-1, classes in first-seen order (as DataInfo lists them). */
+export function labelIndex(labels: readonly string[]): { y: Int32Array; classes: string[] } {
+  const classes: string[] = [];
+  const at = new Map<string, number>();
+  const y = Int32Array.from(labels, (l) => {
+    let k = at.get(l);
+    if (k === undefined) { k = classes.length; at.set(l, k); classes.push(l); }
+    return k;
+  });
+  return { y, classes };
+}
+
+// ---- 2. position
+
+async function runPosition(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext): Promise<PositionResult> {
+  const s = await setup(engine, args, ctx, { needsLabels: true });
+  const folds = args.folds ?? DEFAULTS.folds, C = args.C ?? DEFAULTS.C;
+  validateForProbe(s.info, folds);
+  // one token of room for the 'middle' variant's second [CLS]
+  const encs = encodeAll(s.m, s.texts, s.maxTokens - 1);
+  truncationNote(s, encs);
+  const { y, classes } = labelIndex(s.labels);
+  const H = s.m.summary.hidden;
+  const r = await positionTest(s.m, encs, {
+    layers: s.layers, signal: ctx.signal,
+    onProgress: (phase, done, total) => ctx.onProgress?.({ phase, done, total }),
+    score: (f) => {
+      throwIfCancelled(ctx.signal);
+      return crossValidate(f, encs.length, H, y, classes.length, { folds, seed: s.seed, C }).accuracy;
+    },
+  });
+  const meta = makeMeta('position', { ...s, data: s.info, folds, poolings: ['cls'], notes: [...s.notes, ...r.notes] });
+  return finish({ ...meta, majority: majorityRate(y, classes.length), rows: r.rows }, s.startedAt);
+}
+
+// ---- 3a. layers
+
+async function runLayers(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext): Promise<LayersResult> {
+  const s = await setup(engine, args, ctx, { sample: args.limit ?? DEFAULTS.limit, needsLabels: false });
+  const encs = encodeAll(s.m, s.texts, s.maxTokens);
+  truncationNote(s, encs);
+  const r = await layerStory(s.m, encs, {
+    layers: s.layers, rand: rngFor(s.seed, STREAM.tokens), pairs: DEFAULTS.pairs, signal: ctx.signal,
+    onProgress: (done, total) => ctx.onProgress?.({ phase: 'embedding', done, total }),
+  });
+  const meta = makeMeta('layers', { ...s, data: s.info, folds: null, poolings: ['cls', 'mean'], notes: [...s.notes, ...r.notes] });
+  return finish({ ...meta, rows: r.rows }, s.startedAt);
+}
+
+// ---- 3b. census
+
+async function runCensus(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext): Promise<CensusResult> {
+  const s = await setup(engine, args, ctx, { sample: args.limit ?? DEFAULTS.limit, needsLabels: false });
+  const encs = encodeAll(s.m, s.texts, s.maxTokens);
+  truncationNote(s, encs);
+  const r = await attentionCensus(s.m, encs, { signal: ctx.signal, onProgress: (done, total) => ctx.onProgress?.({ phase: 'attention', done, total }) });
+  const L = s.m.summary.layers;
+  const notes = [...s.notes, `Rows of the head tables are layers 1..${L} (the attention that makes hidden state l); sinks send more than half of their attention to [CLS] + [SEP].`];
+  const meta = makeMeta('census', { ...s, layers: Array.from({ length: L }, (_, i) => i + 1), data: s.info, folds: null, poolings: [], notes });
+  return finish({ ...meta, ...r }, s.startedAt);
+}
+
+// ---- 4. recover
+
+async function runRecover(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext): Promise<RecoverResult> {
+  const s = await setup(engine, args, ctx, { sample: args.limit ?? DEFAULTS.limit, needsLabels: false });
+  const encs = encodeAll(s.m, s.texts, s.maxTokens);
+  truncationNote(s, encs);
+  const few = Math.min(DEFAULTS.occlusionTexts, s.texts.length);
+  ctx.onProgress?.({ phase: 'masked-LM decoding' });
+  const mlm = await mlmDecode(s.m, s.texts.slice(0, Math.min(DEFAULTS.mlmTexts, s.texts.length)), encs.slice(0, DEFAULTS.mlmTexts));
+  throwIfCancelled(ctx.signal);
+  const occ = await occlusion(s.m, s.texts.slice(0, few), encs.slice(0, few), { signal: ctx.signal, onProgress: (done, total) => ctx.onProgress?.({ phase: 'occlusion', done, total }) });
+  const id = await identification(s.m, s.texts, encs, {
+    layers: s.layers, rand: rngFor(s.seed, STREAM.mask), signal: ctx.signal,
+    onProgress: (done, total) => ctx.onProgress?.({ phase: 'identification', done, total }),
+  });
+  const poolings: ProbePooling[] = ['cls', 'mean'];
+  const notes = [...s.notes, ...id.notes, `Occlusion: the first ${few} texts, each content token dropped in turn; 1 − cos to the original at layer ${s.m.summary.layers}.`];
+  if (mlm.available) notes.push('Masked-LM decoding reads the head\'s distribution at position 0 (the [CLS] position) of the unedited text.');
+  const meta = makeMeta('recover', { ...s, data: s.info, folds: null, poolings, notes });
+  return finish({
+    ...meta,
+    bow: { vocabulary: 0, k: 0, words: [], rows: [], baseline: { precisionAtK: NaN, recallAtK: NaN } },
+    mlm, occlusion: occ, identification: id.rows,
+  }, s.startedAt);
+}

@@ -1,0 +1,160 @@
+// runExperiment end to end on the project's random-weight models and small data sets: results state the model and
+// data (their sha256), the seed, the layers; known answers (layer-0 [CLS] is one vector for all texts: its probe scores
+// exactly the majority rate, its anisotropy is 1, its identification exactly chance); the same seed gives the same
+// numbers, in-process and through `cls-lens … --json`; cancelling stops the run with CancelledError.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ensureFixtureModel } from '../../scripts/gen-model';
+import { Engine } from '../../src/engine/engine';
+import { CancelledError, EngineError } from '../../src/engine/errors';
+import { resultToJson } from '../../src/experiments/json';
+import { runExperiment } from '../../src/experiments/run';
+import type { ExperimentArgs } from '../../src/experiments/types';
+import type { CensusResult, ExperimentResult, LayersResult, PositionResult, RecoverResult } from '../../src/shared/experiments';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const cliFile = path.join(root, 'dist', 'cli.js');
+const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+
+/** Sentences whose class is decided by which words occur: 3 classes of 30, 20 and 10 texts (majority 0.5). */
+export function wordClassData(): { csv: string; n: number; majority: number } {
+  const words: Record<string, string[]> = {
+    animals: ['cat', 'dog', 'horse', 'sheep', 'goat', 'mouse'],
+    weather: ['rain', 'snow', 'wind', 'storm', 'cloud', 'sun'],
+    money: ['bank', 'price', 'market', 'stock', 'loan', 'tax'],
+  };
+  const sizes: Record<string, number> = { animals: 30, weather: 20, money: 10 };
+  const rows = ['text,label'];
+  let s = 7;
+  const next = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  for (const [label, n] of Object.entries(sizes)) {
+    for (let i = 0; i < n; i++) {
+      const w = words[label];
+      const k = 3 + Math.floor(next() * 4);
+      rows.push(`the ${Array.from({ length: k }, () => w[Math.floor(next() * w.length)]).join(' and the ')},${label}`);
+    }
+  }
+  return { csv: `${rows.join('\n')}\n`, n: 60, majority: 0.5 };
+}
+
+/** The result without the fields that differ between runs by nature (start time, duration). */
+function stable(r: ExperimentResult): Record<string, unknown> {
+  const j = resultToJson(r);
+  delete j.startedAt;
+  delete j.elapsedMs;
+  return j;
+}
+
+describe('runExperiment', () => {
+  const engine = new Engine({ threads: 1 });
+  let model: string, tmp: string, data: string;
+  before(async () => {
+    model = await ensureFixtureModel('bert-tiny-stock');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-exp-'));
+    data = path.join(tmp, 'words.csv');
+    fs.writeFileSync(data, wordClassData().csv);
+  });
+  after(async () => { await engine.dispose(); fs.rmSync(tmp, { recursive: true, force: true }); });
+
+  const base = (kind: ExperimentArgs['kind'], extra: Partial<ExperimentArgs> = {}): ExperimentArgs => ({ kind, model, data, seed: 3, cacheDir: false, ...extra });
+
+  test('position: metadata, layer-0 [CLS] probe = the majority rate exactly, same seed same numbers', async () => {
+    const phases = new Set<string>();
+    const r = await runExperiment(engine, base('position', { layers: [0, 2], folds: 4 }), { onProgress: (p) => phases.add(p.phase) }) as PositionResult;
+    assert.equal(r.kind, 'position');
+    assert.equal(r.model.onnxSha256, sha(path.join(model, 'onnx', 'model.onnx')));
+    assert.equal(r.model.randomWeights, true);
+    assert.ok(r.notes.some((n) => /random weights/.test(n)));
+    assert.equal(r.data.sha256, sha(data));
+    assert.equal(r.data.n, 60);
+    assert.deepEqual(r.data.classes, { animals: 30, weather: 20, money: 10 });
+    assert.equal(r.seed, 3);
+    assert.equal(r.folds, 4);
+    assert.deepEqual(r.layers, [0, 2]);
+    assert.equal(r.partial, false);
+    assert.equal(r.majority, 0.5);
+    assert.ok(phases.has('embedding') && phases.has('training'), [...phases].join(','));
+    assert.equal(r.rows.length, 6);
+    for (const row of r.rows.filter((x) => x.layer === 0)) assert.equal(row.clsAccuracy, 0.5, 'layer-0 [CLS] is one vector: the probe predicts the majority class');
+    // 'none' reads the first content token ("the" in every text here): also one vector at layer 0
+    assert.equal(r.rows.find((x) => x.layer === 0 && x.variant === 'none')!.accuracy, 0.5);
+    const again = await runExperiment(engine, base('position', { layers: [0, 2], folds: 4 }));
+    assert.deepEqual(stable(again), stable(r));
+  });
+
+  test('layers and census: shapes, anisotropy(cls) = 1 at layer 0, a seeded sample with --limit', async () => {
+    const r = await runExperiment(engine, base('layers', { limit: 25 })) as LayersResult;
+    assert.deepEqual(r.layers, [0, 1, 2]);
+    assert.equal(r.rows.length, 3);
+    assert.ok(Math.abs(r.rows[0].anisotropy.cls - 1) < 1e-6);
+    assert.ok(r.notes.some((n) => /sample of 25 of the 60/.test(n)), r.notes.join(' | '));
+    const c = await runExperiment(engine, base('census', { limit: 10 })) as CensusResult;
+    assert.equal(c.texts, 10);
+    assert.deepEqual(c.toCls.dims, [2, 4]);
+    assert.deepEqual(c.layers, [1, 2]);
+    for (const s of c.sinks) assert.ok(s.toCls + s.toSep > 0.5);
+    const other = await runExperiment(engine, base('census', { limit: 10, seed: 4 })) as CensusResult;
+    assert.notDeepEqual(Array.from(other.toCls.data), Array.from(c.toCls.data), 'another seed draws another sample');
+  });
+
+  test('recover: no MLM head is said so; identification at layer 0 [CLS] is exactly chance', async () => {
+    const r = await runExperiment(engine, base('recover', { layers: [0, 2], limit: 30 })) as RecoverResult;
+    assert.equal(r.mlm.available, false);
+    assert.match(r.mlm.reason!, /no masked-LM head/);
+    assert.equal(r.occlusion.length, 5);
+    const id0 = r.identification.find((x) => x.layer === 0 && x.pooling === 'cls')!;
+    assert.equal(id0.accuracy, 1 / 30);
+    assert.equal(id0.chance, 1 / 30);
+  });
+
+  test('cancel: an aborted signal stops the run with CancelledError', async () => {
+    const ac = new AbortController();
+    await assert.rejects(runExperiment(engine, base('position'), {
+      signal: ac.signal, onProgress: (p) => { if (p.phase === 'embedding') ac.abort(); },
+    }), (e) => e instanceof CancelledError);
+  });
+
+  test('bad input: layers beyond the model, a missing column, too few texts per class for the folds', async () => {
+    await assert.rejects(runExperiment(engine, base('layers', { layers: [0, 9] })), (e) => e instanceof EngineError && /this model has layers 0\.\.2/.test(e.message));
+    await assert.rejects(runExperiment(engine, base('position', { textColumn: 'sentence' })), (e) => e instanceof EngineError && e.code === 'data-column');
+    await assert.rejects(runExperiment(engine, base('position', { folds: 11 })), (e) => e instanceof EngineError && e.code === 'data-labels' && /10 texts, fewer than the 11 folds/.test(e.message));
+  });
+
+  test('CLI: --json prints exactly the object runExperiment returns; errors name the flag', async () => {
+    for (const [kind, flags, extra] of [
+      ['position', ['--layers', '0,2', '--folds', '4'], { layers: [0, 2], folds: 4 }],
+      ['census', ['--limit', '10'], { limit: 10 }],
+    ] as const) {
+      const out = spawnSync(process.execPath, [cliFile, kind, '--model', model, '--data', data, '--seed', '3', '--no-embed-cache', ...flags, '--json'], { encoding: 'utf8' });
+      assert.equal(out.status, 0, out.stderr);
+      assert.equal(out.stdout.trim().split('\n').length, 1, 'one JSON object on one line');
+      const fromCli = JSON.parse(out.stdout) as Record<string, unknown>;
+      delete fromCli.startedAt;
+      delete fromCli.elapsedMs;
+      const direct = await runExperiment(engine, base(kind, extra));
+      assert.deepEqual(fromCli, JSON.parse(JSON.stringify(stable(direct))));
+    }
+    const text = spawnSync(process.execPath, [cliFile, 'layers', '--model', model, '--data', data, '--limit', '20'], { encoding: 'utf8' });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /WARNING: This model has random weights/);
+    assert.match(text.stdout, new RegExp(`sha256 ${sha(data)}`));
+    assert.match(text.stdout, /^ {4}0 /m);
+    const badLayers = spawnSync(process.execPath, [cliFile, 'layers', '--model', model, '--data', data, '--layers', '0,7'], { encoding: 'utf8' });
+    assert.equal(badLayers.status, 1);
+    assert.match(badLayers.stderr, /--layers/);
+    const badColumn = spawnSync(process.execPath, [cliFile, 'position', '--model', model, '--data', data, '--label-column', 'topic'], { encoding: 'utf8' });
+    assert.equal(badColumn.status, 1);
+    assert.match(badColumn.stderr, /--label-column/);
+    const usage = spawnSync(process.execPath, [cliFile, 'probe', '--model', model], { encoding: 'utf8' });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--data FILE is required/);
+    const folds = spawnSync(process.execPath, [cliFile, 'census', '--model', model, '--data', data, '--folds', '3'], { encoding: 'utf8' });
+    assert.equal(folds.status, 2);
+    assert.match(folds.stderr, /--folds is for probe and position/);
+  });
+});
