@@ -76,33 +76,51 @@ export class ExperimentRunner implements vscode.Disposable {
     await this.run(args, modelLabel(model.value));
   }
 
-  /** Run with fixed arguments in a new panel; resolves with the panel when the run has ended (any way). */
-  async run(args: ExperimentArgs, modelName: string): Promise<ExperimentPanel> {
+  /**
+   * Run with fixed arguments in a new panel, or again in `reuse` (the panel's "Run with N folds"); resolves with the
+   * panel when the run has ended (any way).
+   */
+  async run(args: ExperimentArgs, modelName: string, reuse?: ExperimentPanel): Promise<ExperimentPanel> {
     const { log, extensionUri } = this.services;
     const title = panelTitle(args.kind, modelName, args.data ?? '');
-    const panel = ExperimentPanel.create(extensionUri, title, {
-      log, rerun: (folds) => { void this.run({ ...args, ...(folds ? { folds } : {}) }, modelName); },
-    });
+    let panel: ExperimentPanel;
+    if (reuse && !reuse.isDisposed) {
+      panel = reuse;
+      panel.panel.reveal(undefined, false);
+      panel.setStatus({ state: 'running', message: 'Starting again…', offerFolds: null });
+    } else {
+      panel = ExperimentPanel.create(extensionUri, title, {
+        log, rerun: (folds) => { void this.run({ ...args, ...(folds ? { folds } : {}) }, modelName, panel); },
+      });
+    }
     let latest: ExperimentResult | null = null;
     const started = Date.now();
     log.info(`experiment ${args.kind} started: ${JSON.stringify(args)}`);
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `CLS Lens: ${EXPERIMENT_COMMANDS[args.kind].title.replace('…', '')}`, cancellable: true },
-        (progress, token) => {
+        async (progress, token) => {
           const report = progressReporter(progress);
-          return this.engine().run('experiment', args, {
-            token,
-            onProgress: (p) => {
-              const message = progressText(p);
-              report({ ...p, message });
-              if (!panel.isDisposed) panel.setStatus({ state: 'running', message, offerFolds: null });
-            },
-            onPartial: (r) => {
-              latest = r;
-              if (!panel.isDisposed) panel.setResult(r);
-            },
-          });
+          // the notification's Cancel, or closing the panel, cancels the run
+          const cancel = new vscode.CancellationTokenSource();
+          const subs = [token.onCancellationRequested(() => cancel.cancel()), panel.onDidClose(() => cancel.cancel())];
+          try {
+            return await this.engine().run('experiment', args, {
+              token: cancel.token,
+              onProgress: (p) => {
+                const message = progressText(p);
+                report({ ...p, message });
+                if (!panel.isDisposed) panel.setStatus({ state: 'running', message, offerFolds: null });
+              },
+              onPartial: (r) => {
+                latest = r;
+                if (!panel.isDisposed) panel.setResult(r);
+              },
+            });
+          } finally {
+            for (const d of subs) d.dispose();
+            cancel.dispose();
+          }
         });
       panel.setResult(result);
       panel.setStatus({ state: 'done', message: `Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`, offerFolds: null });

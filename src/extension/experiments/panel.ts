@@ -51,6 +51,8 @@ export class ExperimentPanel implements vscode.Disposable {
   }
 
   get isDisposed(): boolean { return this.disposed; }
+  /** Fires once, when the panel closes (a run going on for it is cancelled then). */
+  readonly onDidClose = (listener: () => void): vscode.Disposable => this.panel.onDidDispose(listener);
   get current(): ExperimentResult | null { return this.result; }
   get state(): RunStatus { return this.status; }
 
