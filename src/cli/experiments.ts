@@ -3,7 +3,7 @@
 // --json prints exactly one JSON object (experiments/json.ts); --csv the result's table; otherwise a readable table.
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine';
-import { EngineError } from '../engine/errors';
+import { CancelledError, EngineError } from '../engine/errors';
 import { cliErrorMessage, hubOptionsFrom } from './hub';
 import { EXPERIMENT_USAGE } from './usage';
 import { EXPERIMENT_KINDS, isExperimentKind, isProbePooling, PROBE_POOLINGS, type ExperimentKind, type ExperimentResult, type ProbePooling } from '../shared/experiments';
@@ -28,7 +28,14 @@ const DATA_FLAGS: Record<string, string> = {
 export function experimentErrorMessage(e: EngineError): string {
   const flag = DATA_FLAGS[e.code];
   if (flag) return [e.summary, e.next, flag].filter(Boolean).join(' ');
-  if (/^Layers? .* asked for/.test(e.summary)) return [e.summary, e.next, 'Change --layers (all, or a list such as 0,3,6).'].filter(Boolean).join(' ');
+  if (e.code === 'experiment-args') {
+    const which = /^Layer/.test(e.summary) ? 'Change --layers (all, or a list such as 0,3,6).'
+      : /^Shard/.test(e.summary) ? 'Change --shard K/N.'
+      : /pooling|pooler/.test(e.summary) ? 'Change --poolings.'
+      : /vectors at layer/.test(e.summary) ? 'Change --layers or --poolings to what the --features folders hold.' : '';
+    return [e.summary, e.next, which].filter(Boolean).join(' ');
+  }
+  if (e.code === 'features') return [e.summary, e.next, 'Check the folders given with --features (or --no-embed-cache to embed afresh).'].filter(Boolean).join(' ');
   return cliErrorMessage(e);
 }
 
@@ -173,13 +180,21 @@ export async function experimentMain(argv: string[]): Promise<number> {
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
+  const print = (r: ExperimentResult) => process.stdout.write(parsed.json ? resultJsonText(r) : parsed.csv ? resultCsv(r) : resultText(r));
+  let partial: ExperimentResult | null = null;
   try {
-    const r = await runExperiment(engine, parsed.args, { signal: ac.signal, onProgress: progress });
+    const r = await runExperiment(engine, parsed.args, { signal: ac.signal, onProgress: progress, onPartial: (p) => { partial = p; } });
     if (progress) process.stderr.write('\r\x1b[K');
-    process.stdout.write(parsed.json ? resultJsonText(r) : parsed.csv ? resultCsv(r) : resultText(r));
+    print(r);
     return 0;
   } catch (e) {
     if (progress) process.stderr.write('\r\x1b[K');
+    if (e instanceof CancelledError && partial) {
+      // Ctrl-C during a probe: what was finished, marked partial
+      print(partial);
+      process.stderr.write('cls-lens: interrupted; the result above is partial.\n');
+      return 130;
+    }
     process.stderr.write(`cls-lens: ${e instanceof EngineError ? experimentErrorMessage(e) : (e as Error).stack}\n`);
     return 1;
   } finally {

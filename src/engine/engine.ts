@@ -7,7 +7,7 @@ import { CancelledError, EngineError } from './errors';
 import { readModelFolder, usableMaxTokens, type ModelFolder } from './models/modelFolder';
 import { resolveModelRef } from './models/modelRef';
 import type { HubProgress, HubSettings } from './models/hub/types';
-import { masksFromSpecials, poolAll, rowNorms, type PoolingMasks } from './compute/pooling';
+import { masksFromSpecials, poolAll, poolBatchRow, rowNorms, type PoolingMasks, type RowPooling } from './compute/pooling';
 import { clsTokenCosine, rowwise } from './compute/similarity';
 import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer';
 import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../shared/types';
@@ -42,9 +42,15 @@ export interface InspectOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What embed can pool: the registry's poolings and the probe's `first`, `middle`, `last` content token (`last` is
+ * `lastToken` under the probe's name).
+ */
+export type EmbedPooling = PoolingName | 'first' | 'middle' | 'last';
+
 export interface EmbedOptions {
   /** Poolings to return (default cls and mean). The pooler is returned when the model has one and it is asked for. */
-  poolings?: PoolingName[];
+  poolings?: EmbedPooling[];
   /** Every layer (when readable) or only the last (default). */
   layers?: 'all' | 'last';
   maxTokens?: number;
@@ -69,7 +75,7 @@ export interface EmbeddedText {
   blank: boolean;
   layerIds: number[];
   /** Each [layerIds.length × H] row-major (the pooler: [H]). */
-  vectors: Partial<Record<PoolingName, Float32Array>>;
+  vectors: Partial<Record<EmbedPooling, Float32Array>>;
 }
 
 export interface LoadedModel {
@@ -296,21 +302,16 @@ export class Engine {
           { hiddenStates: opts.layers === 'all' ? 'all' : 'last', attentions: false, pooler: poolings.includes('pooler') });
         const L = m.summary.layers;
         const layerIds = out.hiddenStates.length === L + 1 ? Array.from({ length: L + 1 }, (_, i) => i) : [L];
+        const rowPoolings = poolings.filter((p): p is RowPooling => p !== 'pooler');
+        const all = new Uint8Array(T), content = new Uint8Array(T);
         rowsIdx.forEach((ri, b) => {
           const enc = encs[ri];
-          const hidden = stackRows(out.hiddenStates, b);
-          const specials = new Array<boolean>(T).fill(true);
-          const all = new Uint8Array(T);
-          enc.tokens.forEach((tk, t) => { specials[t] = tk.special && tk.start === null; all[t] = 1; });
-          const masks = masksFromSpecials(specials.slice(0, enc.ids.length));
-          const padded = { all, content: new Uint8Array(T) };
-          padded.content.set(masks.content);
-          const pooled = poolAll(hidden, padded) as Record<string, FloatTensor>;
-          const vectors: EmbeddedText['vectors'] = {};
-          for (const p of poolings) {
-            if (p === 'pooler') { if (out.pooler) vectors.pooler = out.pooler.data.slice(b * m.summary.hidden, (b + 1) * m.summary.hidden); continue; }
-            vectors[p] = pooled[p].data;
-          }
+          all.fill(0); content.fill(0);
+          let any = false;
+          enc.tokens.forEach((tk, t) => { all[t] = 1; if (!(tk.special && tk.start === null)) { content[t] = 1; any = true; } });
+          if (!any) content.set(all); // a text of only specials: as masksFromSpecials
+          const vectors: EmbeddedText['vectors'] = poolBatchRow(out.hiddenStates, b, { all, content }, rowPoolings);
+          if (poolings.includes('pooler') && out.pooler) vectors.pooler = out.pooler.data.slice(b * m.summary.hidden, (b + 1) * m.summary.hidden);
           results[ri] = { index: base + ri, tokens: enc.ids.length, truncated: enc.truncation.truncated, blank: isBlank(chunk[ri]), layerIds, vectors };
         });
         done += B;

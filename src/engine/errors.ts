@@ -18,7 +18,9 @@ export type EngineErrorCode =
   | HubErrorCode;
 
 /** Data set errors (src/experiments/data): a missing file, a wrong column, bytes that are not UTF-8, labels that cannot train a probe. */
-export type DataErrorCode = 'data-not-found' | 'data-format' | 'data-encoding' | 'data-column' | 'data-labels';
+export type DataErrorCode = 'data-not-found' | 'data-format' | 'data-encoding' | 'data-column' | 'data-labels'
+  | 'experiment-args' // a layer, pooling or shard the run cannot have
+  | 'features'; // feature folders (embed --out, the embedding cache) that are missing, damaged or do not belong together
 
 /**
  * Hub errors (src/engine/models/hub). Their `next` is phrased for no surface in particular; the CLI and the

@@ -1,45 +1,17 @@
 // What every experiment result states about its run: the model (with the ONNX file's sha256 and the Hub commit), the
 // layers and poolings asked for, the seed, notes; and the small checks every runner shares (layer lists, cancel).
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CancelledError, EngineError } from '../engine/errors';
 import type { LoadedModel } from '../engine/engine';
 import type { DataInfo, ExperimentKind, ExperimentMeta, ExperimentModel, ProbePooling } from '../shared/experiments';
 import type { ExperimentArgs } from './types';
+import { defaultFeatureCache, experimentModel as featuresModel } from './features';
 
-const shaCache = new Map<string, string>();
+/** Defaults shared by the CLI, the extension and the tests. */
+export const DEFAULTS = { folds: 5, seed: 0, C: 1, limit: 200, occlusionTexts: 5, mlmTexts: 5, pairs: 2000 } as const;
 
-/** sha256 (hex) of a file, streamed; remembered per path, size and modification time. */
-export async function fileSha256(file: string): Promise<string> {
-  const st = fs.statSync(file);
-  const key = `${file}\u0000${st.size}\u0000${st.mtimeMs}`;
-  const hit = shaCache.get(key);
-  if (hit) return hit;
-  const hash = crypto.createHash('sha256');
-  await new Promise<void>((resolve, reject) => {
-    fs.createReadStream(file).on('data', (b) => hash.update(b)).on('end', () => resolve()).on('error', reject);
-  });
-  const hex = hash.digest('hex');
-  shaCache.set(key, hex);
-  return hex;
-}
-
-/** The Hub commit of a snapshot folder in the Hugging Face cache layout (`…/snapshots/<40 hex>/…`), else null. */
-export function hubCommitOf(folder: string): string | null {
-  const parts = path.resolve(folder).split(path.sep);
-  const i = parts.lastIndexOf('snapshots');
-  return i >= 0 && /^[0-9a-f]{40}$/.test(parts[i + 1] ?? '') ? parts[i + 1] : null;
-}
-
-/** The model as a result states it. */
-export async function experimentModel(m: LoadedModel, ref: string): Promise<ExperimentModel> {
-  const s = m.summary;
-  return {
-    ref, name: s.name, onnxFile: path.relative(m.folder.folder, m.folder.onnxFile) || m.folder.onnxFile,
-    onnxSha256: await fileSha256(m.folder.onnxFile), commit: hubCommitOf(m.folder.folder),
-    layers: s.layers, heads: s.heads, hidden: s.hidden, randomWeights: s.randomWeights,
-  };
+/** The model as a result states it (the features module's, so probe and the other runners agree). */
+export async function experimentModel(m: LoadedModel, ref: string, cacheDir?: string | false): Promise<ExperimentModel> {
+  return featuresModel(m, ref, cacheDir === undefined ? defaultFeatureCache() : cacheDir);
 }
 
 /** Layer ids a run reports: `all` (default) is 0..L; a list is checked against the model. */
@@ -47,8 +19,8 @@ export function resolveLayers(arg: ExperimentArgs['layers'], modelLayers: number
   if (arg === undefined || arg === 'all') return Array.from({ length: modelLayers + 1 }, (_, i) => i);
   const bad = arg.filter((l) => !Number.isInteger(l) || l < 0 || l > modelLayers);
   if (bad.length || arg.length === 0) {
-    throw new EngineError('model-config', `Layer${bad.length === 1 ? '' : 's'} ${bad.length ? bad.join(', ') : '(none)'} asked for, but this model has layers 0..${modelLayers} (0 = the embeddings output).`,
-      `Ask for layers between 0 and ${modelLayers}, or all of them.`);
+    throw new EngineError('experiment-args', `Layer ${bad.length ? bad.join(', ') : '(none)'} is not in this model: it has layers 0 (embeddings) to ${modelLayers}.`,
+      `Choose layers from 0 to ${modelLayers}, or all.`);
   }
   return [...new Set(arg)].sort((a, b) => a - b);
 }
@@ -71,7 +43,10 @@ export function makeMeta<K extends ExperimentKind>(kind: K, o: {
   maxTokens: number; notes: string[]; startedAt: Date;
 }): ExperimentMeta & { kind: K } {
   const notes = [...o.notes];
-  if (o.model.randomWeights && !notes.includes(RANDOM_WEIGHTS_NOTE)) notes.unshift(RANDOM_WEIGHTS_NOTE);
+  // one random-weights note (the features module may have written its own)
+  const i = notes.findIndex((n) => /random weights/i.test(n));
+  if (i >= 0) notes.splice(i, 1);
+  if (o.model.randomWeights) notes.unshift(RANDOM_WEIGHTS_NOTE);
   return {
     kind, version: 1, model: o.model, data: o.data, seed: o.seed, folds: o.folds, layers: o.layers, poolings: o.poolings,
     maxTokens: o.maxTokens, partial: false, notes, startedAt: o.startedAt.toISOString(), elapsedMs: 0,

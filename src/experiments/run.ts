@@ -11,14 +11,14 @@ import { readAll, validateForProbe } from './data';
 import { crossValidate, majorityRate, makeRng } from './ml';
 import { attentionCensus } from './census';
 import { layerStory } from './layers';
-import { experimentModel, makeMeta, resolveLayers, sampleIndices, throwIfCancelled, tokenCap } from './meta';
+import { DEFAULTS, experimentModel, makeMeta, resolveLayers, sampleIndices, throwIfCancelled, tokenCap } from './meta';
 import { positionTest } from './position';
+import { labelIndex, runProbe } from './probe';
 import { identification, mlmDecode, occlusion } from './recover';
 import { encodeAll } from './sequences';
 import type { ExperimentArgs, ExperimentContext } from './types';
 
-/** Defaults shared by the CLI, the extension and the tests. */
-export const DEFAULTS = { folds: 5, seed: 0, C: 1, limit: 200, occlusionTexts: 5, mlmTexts: 5, pairs: 2000 } as const;
+export { DEFAULTS };
 
 /** Seeds for the separate random streams of a run, derived from the user's seed (so changing one does not shift another). */
 const STREAM = { sample: 0, tokens: 1, mask: 2 } as const;
@@ -26,6 +26,7 @@ const rngFor = (seed: number, stream: number) => makeRng(seed * 8 + stream);
 
 export async function runExperiment(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext = {}): Promise<ExperimentResult> {
   switch (args.kind) {
+    case 'probe': return runProbe(engine, args, ctx);
     case 'position': return runPosition(engine, args, ctx);
     case 'layers': return runLayers(engine, args, ctx);
     case 'census': return runCensus(engine, args, ctx);
@@ -55,7 +56,7 @@ async function setup(engine: Engine, args: ExperimentArgs, ctx: ExperimentContex
   if (!Number.isInteger(seed) || seed < 0) throw new EngineError('internal', `The seed must be a whole number of 0 or more (got ${seed}).`);
   ctx.onProgress?.({ phase: 'loading model' });
   const m = await engine.load(args.model, { onnxFile: args.onnxFile, signal: ctx.signal });
-  const model = await experimentModel(m, args.model);
+  const model = await experimentModel(m, args.model, args.cacheDir);
   throwIfCancelled(ctx.signal);
   ctx.onProgress?.({ phase: 'reading data' });
   if (!args.data) throw new EngineError('data-not-found', 'No data set was given.', 'Give a CSV/TSV/JSONL file or a folder with one file per class, or builtin:sentences.');
@@ -86,18 +87,6 @@ function finish<R extends ExperimentResult>(r: R, startedAt: Date): R {
 function truncationNote(s: Setup, encs: { truncation: { truncated: boolean } }[]): void {
   const cut = encs.filter((e) => e.truncation.truncated).length;
   if (cut) s.notes.push(`${cut} of ${encs.length} texts were cut to ${s.maxTokens} tokens.`);
-}
-
-/** Labels as class indices 0..K-1, classes in first-seen order (as DataInfo lists them). */
-export function labelIndex(labels: readonly string[]): { y: Int32Array; classes: string[] } {
-  const classes: string[] = [];
-  const at = new Map<string, number>();
-  const y = Int32Array.from(labels, (l) => {
-    let k = at.get(l);
-    if (k === undefined) { k = classes.length; at.set(l, k); classes.push(l); }
-    return k;
-  });
-  return { y, classes };
 }
 
 // ---- 2. position

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ensureFixtureModel } from '../../scripts/gen-model';
 import { Engine, type LoadedModel } from '../../src/engine/engine';
-import { attentionCensus } from '../../src/experiments/census';
+import { attentionCensus, tokenClasses } from '../../src/experiments/census';
+import { headMeasures } from '../../src/engine/compute/attention';
 import { layerStory, textPairs } from '../../src/experiments/layers';
 import { cosine } from '../../src/experiments/meta';
 import { editSequence, positionTest } from '../../src/experiments/position';
@@ -83,6 +84,11 @@ describe('experiments: encoder-level parts', () => {
     for (const k of ['toCls', 'toSep', 'toPunct', 'toSelf', 'entropy'] as const) {
       assert.deepEqual(one[k].dims, a[k].dims);
       one[k].data.forEach((x, i) => assert.ok(Math.abs(x - a[k].data[i]) < 1e-5, `${k}[${i}] ${x} vs ${a[k].data[i]}`));
+    }
+    // and against compute/attention.ts's headMeasures on the same attention tensor
+    const hm = headMeasures(ins.attentions!, tokenClasses(m, encs[1]));
+    for (const k of ['toCls', 'toSep', 'toPunct', 'toSelf', 'entropy'] as const) {
+      one[k].data.forEach((x, i) => assert.ok(Math.abs(x - hm[k].data[i]) < 1e-6, `${k}[${i}] ${x} vs headMeasures ${hm[k].data[i]}`));
     }
     const all = await attentionCensus(m, encs, {});
     const singles = await Promise.all(encs.map((e) => attentionCensus(m, [e], {})));

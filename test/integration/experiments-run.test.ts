@@ -15,7 +15,8 @@ import { CancelledError, EngineError } from '../../src/engine/errors';
 import { resultToJson } from '../../src/experiments/json';
 import { runExperiment } from '../../src/experiments/run';
 import type { ExperimentArgs } from '../../src/experiments/types';
-import type { CensusResult, ExperimentResult, LayersResult, PositionResult, RecoverResult } from '../../src/shared/experiments';
+import type { CensusResult, ExperimentResult, LayersResult, PositionResult, ProbeResult, RecoverResult } from '../../src/shared/experiments';
+import { writeFeatures } from '../../src/experiments/features';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const cliFile = path.join(root, 'dist', 'cli.js');
@@ -62,6 +63,59 @@ describe('runExperiment', () => {
   after(async () => { await engine.dispose(); fs.rmSync(tmp, { recursive: true, force: true }); });
 
   const base = (kind: ExperimentArgs['kind'], extra: Partial<ExperimentArgs> = {}): ExperimentArgs => ({ kind, model, data, seed: 3, cacheDir: false, ...extra });
+
+  test('probe: layer-0 [CLS] = the majority rate exactly; layer-0 mean separates word-defined classes; controls near chance', async () => {
+    const r = await runExperiment(engine, base('probe', { layers: [0, 2], poolings: ['cls', 'mean', 'first', 'pooler'], folds: 5 })) as ProbeResult;
+    assert.equal(r.kind, 'probe');
+    assert.equal(r.majority, 0.5);
+    assert.equal(r.C, 1);
+    assert.equal(r.folds, 5);
+    assert.equal(r.data.sha256, sha(data));
+    assert.equal(r.model.onnxSha256, sha(path.join(model, 'onnx', 'model.onnx')));
+    const at = (l: number, p: string) => r.results.find((x) => x.layer === l && x.pooling === p)!;
+    assert.equal(at(0, 'cls').accuracy, 0.5, 'one vector for every text: the probe can only predict the majority class');
+    assert.equal(at(0, 'cls').accuracyStd, 0);
+    assert.equal(at(0, 'first').accuracy, 0.5, '"the" opens every text: the first content token is one vector at layer 0 too');
+    assert.ok(at(0, 'mean').accuracy >= 0.95, `mean at layer 0: ${at(0, 'mean').accuracy}`);
+    assert.ok(at(0, 'mean').selectivity > 0.3, `selectivity ${at(0, 'mean').selectivity}`);
+    assert.ok(r.results.some((x) => x.pooling === 'pooler' && x.layer === 2), 'the pooler at the last layer');
+    assert.ok(!r.results.some((x) => x.pooling === 'pooler' && x.layer === 0), 'no pooler below the last layer');
+    for (const x of r.results) assert.ok(x.control.accuracy <= 0.65, `control ${x.layer} ${x.pooling}: ${x.control.accuracy}`);
+    const again = await runExperiment(engine, base('probe', { layers: [0, 2], poolings: ['cls', 'mean', 'first', 'pooler'], folds: 5 }));
+    assert.deepEqual(stable(again), stable(r));
+  });
+
+  test('probe on the shipped sentences: 5 balanced classes, controls near chance (0.2)', async () => {
+    const r = await runExperiment(engine, base('probe', { data: 'builtin:sentences', layers: [0, 2], poolings: ['cls', 'mean'] })) as ProbeResult;
+    assert.equal(r.data.n, 400);
+    assert.equal(r.majority, 0.2);
+    assert.equal(r.results.find((x) => x.layer === 0 && x.pooling === 'cls')!.accuracy, 0.2);
+    for (const x of r.results) assert.ok(Math.abs(x.control.accuracy - 0.2) < 0.08, `control ${x.layer} ${x.pooling}: ${x.control.accuracy}`);
+  });
+
+  test('probe: partial rows as they complete; cancel keeps them; --features shards give the same numbers as embedding', async () => {
+    const partials: ProbeResult[] = [];
+    const full = await runExperiment(engine, base('probe', { layers: [1, 2], poolings: ['cls', 'mean'] }), { onPartial: (p) => partials.push(p as ProbeResult) }) as ProbeResult;
+    assert.equal(partials.length, 4);
+    partials.forEach((p, i) => { assert.equal(p.partial, true); assert.equal(p.results.length, i + 1); });
+    assert.equal(full.partial, false);
+    assert.deepEqual(partials[3].results, full.results);
+    const ac = new AbortController();
+    let got: ProbeResult | null = null;
+    await assert.rejects(runExperiment(engine, base('probe', { layers: [1, 2], poolings: ['cls', 'mean'] }), {
+      signal: ac.signal, onPartial: (p) => { got = p as ProbeResult; ac.abort(); },
+    }), (e) => e instanceof CancelledError);
+    assert.equal(got!.results.length, 1);
+    assert.deepEqual(got!.results[0], full.results[0]);
+    const dirs = [0, 1, 2].map((k) => path.join(tmp, `shard${k}`));
+    for (const [k, out] of dirs.entries()) {
+      await writeFeatures(engine, { model, data, layers: [1, 2], poolings: ['cls', 'mean'], out, shard: { index: k, count: 3 } });
+    }
+    const merged = await runExperiment(engine, { kind: 'probe', model, features: [dirs[2], dirs[0], dirs[1]], seed: 3 }) as ProbeResult;
+    assert.deepEqual(merged.results, full.results);
+    assert.equal(merged.data.sha256, full.data.sha256);
+    assert.ok(merged.notes.some((n) => /3 feature folders/.test(n)));
+  });
 
   test('position: metadata, layer-0 [CLS] probe = the majority rate exactly, same seed same numbers', async () => {
     const phases = new Set<string>();
@@ -120,9 +174,19 @@ describe('runExperiment', () => {
   });
 
   test('bad input: layers beyond the model, a missing column, too few texts per class for the folds', async () => {
-    await assert.rejects(runExperiment(engine, base('layers', { layers: [0, 9] })), (e) => e instanceof EngineError && /this model has layers 0\.\.2/.test(e.message));
+    await assert.rejects(runExperiment(engine, base('layers', { layers: [0, 9] })), (e) => e instanceof EngineError && e.code === 'experiment-args' && /Layer 9 is not in this model: it has layers 0 \(embeddings\) to 2/.test(e.message));
     await assert.rejects(runExperiment(engine, base('position', { textColumn: 'sentence' })), (e) => e instanceof EngineError && e.code === 'data-column');
     await assert.rejects(runExperiment(engine, base('position', { folds: 11 })), (e) => e instanceof EngineError && e.code === 'data-labels' && /10 texts, fewer than the 11 folds/.test(e.message));
+  });
+
+  test('models that lack a part: no pooler (DistilBERT) is skipped and said so; fused attention refuses the census', async () => {
+    const distil = await ensureFixtureModel('distilbert-tiny-stock');
+    const r = await runExperiment(engine, { ...base('probe', { layers: [2], poolings: ['cls', 'pooler'] }), model: distil }) as ProbeResult;
+    assert.deepEqual(r.results.map((x) => x.pooling), ['cls']);
+    assert.ok(r.notes.some((n) => /pooler skipped: the model has no pooler/.test(n)), r.notes.join(' | '));
+    const fused = await ensureFixtureModel('bert-tiny-fused');
+    await assert.rejects(runExperiment(engine, { ...base('census', { limit: 5 }), model: fused }),
+      (e) => e instanceof EngineError && e.code === 'onnx-unsupported' && /census needs attention probabilities/.test(e.message) && /without fused attention/.test(e.message));
   });
 
   test('CLI: --json prints exactly the object runExperiment returns; errors name the flag', async () => {
@@ -136,7 +200,7 @@ describe('runExperiment', () => {
       const fromCli = JSON.parse(out.stdout) as Record<string, unknown>;
       delete fromCli.startedAt;
       delete fromCli.elapsedMs;
-      const direct = await runExperiment(engine, base(kind, extra));
+      const direct = await runExperiment(engine, base(kind, JSON.parse(JSON.stringify(extra)) as Partial<ExperimentArgs>));
       assert.deepEqual(fromCli, JSON.parse(JSON.stringify(stable(direct))));
     }
     const text = spawnSync(process.execPath, [cliFile, 'layers', '--model', model, '--data', data, '--limit', '20'], { encoding: 'utf8' });

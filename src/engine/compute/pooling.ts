@@ -23,7 +23,7 @@ export function masksFromSpecials(specialAdded: boolean[]): PoolingMasks {
 }
 
 /** Index of the last real content token (for `lastToken`), or the last real token. */
-function lastIndex(mask: Uint8Array): number {
+function lastIndex(mask: ArrayLike<number>): number {
   for (let t = mask.length - 1; t >= 0; t--) if (mask[t]) return t;
   return 0;
 }
@@ -91,6 +91,73 @@ export function rowNorms(t: FloatTensor): Float32Array {
     let s = 0;
     for (let h = 0; h < H; h++) { const v = t.data[r * H + h]; s += v * v; }
     out[r] = Math.sqrt(s);
+  }
+  return out;
+}
+
+/** Poolings of one text in a padded batch: the registry's (less the pooler) and the probe's first/middle/last content token. */
+export type RowPooling = Exclude<PoolingName, 'pooler'> | 'first' | 'middle' | 'last';
+
+/**
+ * Index of the first, middle or last content token (1 in `content`); the middle of k is the ⌊(k−1)/2⌋-th, so the
+ * lower middle of an even count. `last` is the inspector's `lastToken`.
+ */
+export function contentTokenIndex(content: ArrayLike<number>, which: 'first' | 'middle' | 'last'): number {
+  if (which === 'last') return lastIndex(content);
+  let k = 0;
+  for (let t = 0; t < content.length; t++) k += content[t] ? 1 : 0;
+  const want = which === 'first' ? 0 : Math.floor((k - 1) / 2);
+  for (let t = 0, seen = 0; t < content.length; t++) if (content[t] && seen++ === want) return t;
+  return 0;
+}
+
+/**
+ * The poolings `names` of row `b` of per-layer [B, T, H] hidden states (`layers[l]`), with masks over the row's T
+ * positions (padding 0 in both). Each result is [layers.length × H]; the same numbers as poolAll on that row alone.
+ */
+export function poolBatchRow(layers: FloatTensor[], b: number, masks: PoolingMasks, names: readonly RowPooling[]): Partial<Record<RowPooling, Float32Array>> {
+  const [, T, H] = layers[0].dims as [number, number, number];
+  const Lp = layers.length;
+  const out: Partial<Record<RowPooling, Float32Array>> = {};
+  for (const n of names) out[n] = new Float32Array(Lp * H);
+  const want = (n: RowPooling) => out[n] !== undefined;
+  const needSum = want('mean') || want('meanWithSpecials') || want('meanSqrtLen');
+  const needMax = want('max');
+  let nContent = 0, nAll = 0;
+  for (let t = 0; t < T; t++) { nContent += masks.content[t]; nAll += masks.all[t]; }
+  const picks: [RowPooling, number][] = [];
+  if (want('cls')) picks.push(['cls', 0]);
+  for (const [n, w] of [['lastToken', 'last'], ['last', 'last'], ['first', 'first'], ['middle', 'middle']] as const) {
+    if (want(n)) picks.push([n, contentTokenIndex(masks.content, w)]);
+  }
+  const sumC = new Float64Array(H), extra = new Float64Array(H), mx = new Float32Array(H);
+  const sq = Math.sqrt(nContent);
+  for (let l = 0; l < Lp; l++) {
+    const src = layers[l].data;
+    const base = b * T * H;
+    const o = l * H;
+    for (const [n, t] of picks) out[n]!.set(src.subarray(base + t * H, base + t * H + H), o);
+    if (!needSum && !needMax) continue;
+    sumC.fill(0); extra.fill(0); mx.fill(-Infinity);
+    for (let t = 0; t < T; t++) {
+      const row = base + t * H;
+      if (masks.content[t]) {
+        for (let h = 0; h < H; h++) {
+          const v = src[row + h];
+          sumC[h] += v;
+          if (v > mx[h]) mx[h] = v;
+        }
+      } else if (masks.all[t] && want('meanWithSpecials')) {
+        for (let h = 0; h < H; h++) extra[h] += src[row + h];
+      }
+    }
+    for (let h = 0; h < H; h++) {
+      const s = sumC[h];
+      if (out.mean) out.mean[o + h] = s / nContent;
+      if (out.meanWithSpecials) out.meanWithSpecials[o + h] = (s + extra[h]) / nAll;
+      if (out.max) out.max[o + h] = mx[h];
+      if (out.meanSqrtLen) out.meanSqrtLen[o + h] = s / sq;
+    }
   }
   return out;
 }

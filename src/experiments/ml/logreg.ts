@@ -11,6 +11,7 @@
 //    fit re-centres them at the end, so compare intercepts after centring.
 // All sums in Float64; log-sum-exp and log1p(exp(·)) keep the loss finite for any logit. fg allocates nothing.
 import { checkLabels, checkShape, MlInputError } from './errors';
+import { addOuter4, addOuterRow, dotAt, logitsRow } from './kernels';
 import { minimize, type LbfgsStop } from './lbfgs';
 
 export interface LogRegModel {
@@ -27,6 +28,8 @@ export interface LogRegModel {
   /** ½‖W‖² + C·Σ log-loss at the solution (scikit-learn's objective, un-scaled). */
   objective: number;
   iterations: number;
+  /** Objective evaluations (each one pass over X). */
+  evaluations: number;
   converged: boolean;
   /** max |gradient| of Σ log-loss + ‖W‖²/(2C) at the solution (what gtol bounds). */
   gradNorm: number;
@@ -48,13 +51,15 @@ type Mat = Float32Array | Float64Array;
 
 /**
  * The scaled objective F(θ) = Σᵢ log-loss + ‖W‖²/(2C) and its gradient, θ = [W row-major, b]. Exported for tests
- * (finite differences, optimality) and for callers that want to check a solution.
+ * (finite differences, optimality) and for callers that want to check a solution. X is copied to Float64 if needed.
  */
-export function logRegObjective(X: Mat, n: number, d: number, y: Int32Array, K: number, C: number): (theta: Float64Array, grad: Float64Array) => number {
+export function logRegObjective(X0: Mat, n: number, d: number, y: Int32Array, K: number, C: number): (theta: Float64Array, grad: Float64Array) => number {
+  const X = X0 instanceof Float64Array ? X0 : Float64Array.from(X0);
   const rows = K === 2 ? 1 : K;
   const nW = rows * d;
   const invC = 1 / C;
   const z = new Float64Array(rows);
+  const r = new Float64Array(rows);
   if (rows === 1) {
     return (t, g) => {
       g.fill(0);
@@ -63,8 +68,7 @@ export function logRegObjective(X: Mat, n: number, d: number, y: Int32Array, K: 
       let gb = 0;
       for (let i = 0; i < n; i++) {
         const o = i * d;
-        let s = b;
-        for (let j = 0; j < d; j++) s += X[o + j] * t[j];
+        const s = b + dotAt(X, o, t, 0, d);
         const yi = y[i] === 1 ? 1 : 0;
         // log(1 + e^s) − y·s, and p = σ(s), both stable
         let p: number;
@@ -77,9 +81,9 @@ export function logRegObjective(X: Mat, n: number, d: number, y: Int32Array, K: 
           F += Math.log1p(e) - yi * s;
           p = e / (1 + e);
         }
-        const r = p - yi;
-        gb += r;
-        if (r !== 0) for (let j = 0; j < d; j++) g[j] += r * X[o + j];
+        const ri = p - yi;
+        gb += ri;
+        if (ri !== 0) for (let j = 0; j < d; j++) g[j] += ri * X[o + j];
       }
       let ww = 0;
       for (let j = 0; j < d; j++) {
@@ -90,30 +94,34 @@ export function logRegObjective(X: Mat, n: number, d: number, y: Int32Array, K: 
       return F + 0.5 * ww * invC;
     };
   }
+  const R = new Float64Array(4 * K);
   return (t, g) => {
     g.fill(0);
     let F = 0;
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      let zmax = -Infinity;
-      for (let k = 0; k < K; k++) {
-        const w = k * d;
-        let s = t[nW + k];
-        for (let j = 0; j < d; j++) s += X[o + j] * t[w + j];
-        z[k] = s;
-        if (s > zmax) zmax = s;
+    for (let i0 = 0; i0 < n; i0 += 4) {
+      const nb = Math.min(4, n - i0);
+      for (let q = 0; q < nb; q++) {
+        const i = i0 + q;
+        logitsRow(X, i * d, d, t, K, t, nW, z);
+        let zmax = -Infinity;
+        for (let k = 0; k < K; k++) if (z[k] > zmax) zmax = z[k];
+        let se = 0;
+        for (let k = 0; k < K; k++) se += Math.exp(z[k] - zmax);
+        const lse = zmax + Math.log(se);
+        const yi = y[i];
+        F += lse - z[yi];
+        for (let k = 0; k < K; k++) {
+          const rk = Math.exp(z[k] - lse) - (k === yi ? 1 : 0);
+          R[q * K + k] = rk;
+          g[nW + k] += rk;
+        }
       }
-      let se = 0;
-      for (let k = 0; k < K; k++) se += Math.exp(z[k] - zmax);
-      const lse = zmax + Math.log(se);
-      const yi = y[i];
-      F += lse - z[yi];
-      for (let k = 0; k < K; k++) {
-        const r = Math.exp(z[k] - lse) - (k === yi ? 1 : 0);
-        g[nW + k] += r;
-        if (r !== 0) {
-          const w = k * d;
-          for (let j = 0; j < d; j++) g[w + j] += r * X[o + j];
+      if (nb === 4) {
+        addOuter4(g, K, d, R, X, i0 * d, (i0 + 1) * d, (i0 + 2) * d, (i0 + 3) * d);
+      } else {
+        for (let q = 0; q < nb; q++) {
+          for (let k = 0; k < K; k++) r[k] = R[q * K + k];
+          addOuterRow(g, K, d, r, X, (i0 + q) * d);
         }
       }
     }
@@ -154,7 +162,7 @@ export function fitLogReg(X: Mat, n: number, d: number, y: Int32Array, K: number
     mb /= rows;
     for (let k = 0; k < rows; k++) b[k] -= mb;
   }
-  return { K, d, rows, W, b, C, objective: C * res.f, iterations: res.iterations, converged: res.converged, gradNorm: res.gradNorm, stop: res.stop };
+  return { K, d, rows, W, b, C, objective: C * res.f, iterations: res.iterations, evaluations: res.evaluations, converged: res.converged, gradNorm: res.gradNorm, stop: res.stop };
 }
 
 /** Logits [n × rows]: one column (class 1) for K = 2, K columns otherwise. */
