@@ -1,20 +1,21 @@
 // Experiments in a real VS Code on the demo model (random weights) with the shipped sample sentences: the pooling
 // probe from the palette, its results panel painting the chart and the table (numbers read from the DOM inside the
 // webview), the JSON export compared with `cls-lens probe --json` on the same inputs (identical numbers), and a
-// cancelled run showing its partial result as partial. Small folds and a text limit keep it short.
+// cancelled run showing its partial result as partial; a CSV with other column names and a class smaller than the
+// folds. Three folds and two layers keep it short.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  canvasStats, cli, env, notification, openWorkbench, restoreWorkspaceSettings, runCommand, screenshotAfterEach,
+  canvasStats, cli, closeAllEditors, env, notification, openWorkbench, restoreWorkspaceSettings, runCommand, screenshotAfterEach,
   screenshotElement, setWorkspaceSettings, webviewFrame,
 } from './lib.mjs';
 
 const MODEL = env.model;
 const skip = MODEL ? false : 'CLS_LENS_E2E_MODEL is not set (run.sh sets it unless CLS_LENS_E2E_SETTINGS is given)';
 const PROBE = 'CLS Lens: Run Pooling Probe…';
-const FOLDS = 3, SEED = 0, MAX_TEXTS = 120;
+const FOLDS = 3, SEED = 0, LAYERS = '0,4';
 const fmt = (v) => {
   if (Number.isNaN(v)) return 'n/a';
   const a = Math.abs(v);
@@ -24,7 +25,7 @@ const fmt = (v) => {
 let browser, page, settingsBefore;
 before(async () => {
   if (skip) return;
-  settingsBefore = setWorkspaceSettings({ 'clsLens.experiments.folds': FOLDS, 'clsLens.experiments.seed': SEED, 'clsLens.experiments.maxTexts': MAX_TEXTS });
+  settingsBefore = setWorkspaceSettings({ 'clsLens.experiments.folds': FOLDS, 'clsLens.experiments.seed': SEED, 'clsLens.experiments.layers': LAYERS });
   ({ browser, page } = await openWorkbench());
 });
 afterEach((t) => screenshotAfterEach(page, import.meta.url, t));
@@ -72,13 +73,14 @@ test('probe from the palette: chart and table painted, JSON export identical to 
   }
   const ours = JSON.parse(fs.readFileSync(exported, 'utf8'));
 
-  const ref = cli(['probe', '--model', MODEL, '--data', 'builtin:sentences', '--folds', String(FOLDS), '--seed', String(SEED), '--limit', String(MAX_TEXTS), '--json']);
+  const ref = cli(['probe', '--model', MODEL, '--data', 'builtin:sentences', '--folds', String(FOLDS), '--seed', String(SEED), '--layers', LAYERS, '--json']);
   assert.equal(ours.kind, 'probe');
   assert.equal(ours.data.sha256, ref.data.sha256);
   assert.equal(ours.data.n, ref.data.n);
   assert.deepEqual(ours.data.classes, ref.data.classes);
   assert.equal(ours.majority, ref.majority);
-  assert.deepEqual(ours.layers, ref.layers);
+  assert.deepEqual(ours.layers, [0, 4]);
+  assert.deepEqual(ref.layers, [0, 4]);
   assert.deepEqual(ours.results, ref.results, 'identical numbers in the extension and the CLI');
 
   // the table shows those numbers
@@ -95,8 +97,9 @@ test('probe from the palette: chart and table painted, JSON export identical to 
 });
 
 test('cancel: the run stops and its partial result stays, marked partial', { skip, timeout: 240_000 }, async () => {
-  // more texts and folds, so that the run is still going when the first partial result is shown
-  setWorkspaceSettings({ 'clsLens.experiments.folds': 5, 'clsLens.experiments.maxTexts': undefined });
+  // more folds, so that the run is still going when the first partial result is shown
+  setWorkspaceSettings({ 'clsLens.experiments.folds': 5 });
+  await closeAllEditors(page); // the panel of the test before has the same title
   const frame = await runProbeOnBuiltin();
   await frame.locator('#exp-partial-badge', { hasText: 'partial (running)' }).waitFor({ timeout: 150_000 });
   await notification(page, 'Run Pooling Probe').locator('.monaco-button', { hasText: 'Cancel' }).click();
@@ -107,7 +110,8 @@ test('cancel: the run stops and its partial result stays, marked partial', { ski
 });
 
 test('bad input: a class smaller than the folds says so and offers fewer folds; the offer runs in the same panel', { skip, timeout: 240_000 }, async () => {
-  setWorkspaceSettings({ 'clsLens.experiments.folds': FOLDS, 'clsLens.experiments.maxTexts': undefined });
+  setWorkspaceSettings({ 'clsLens.experiments.folds': FOLDS });
+  await closeAllEditors(page);
   // columns that are not the defaults (text, label), so the command asks for them from the header
   const file = path.join(env.workspace, 'tiny-topics.csv');
   const rows = [...Array(6)].map((_, i) => [i, `the match ended with a late goal number ${i}`, 'sport'])
