@@ -55,6 +55,11 @@ test('probe: header, partial results redraw as they arrive, final table and char
   await w.post(resultMsg(1, probe([0, 1], { partial: true })));
   assert.equal(await w.text('#exp-partial-badge'), 'partial (running)');
   assert.equal((await tableRows('#probe-table')).length, 4);
+  assert.equal(await w.locator('#chart-probe').getAttribute('data-points'), '8', 'points of the rows so far');
+  // the x axis keeps the run's five layers (meta.layers): the right end is layer 4, not yet computed
+  const pd = await w.locator('#chart-probe-canvas').evaluate((c) => ({ ...c.dataset }));
+  await w.locator('#chart-probe-canvas').hover({ position: { x: Number(pd.left) + Number(pd.plotW) - 1, y: Number(pd.top) + 5 } });
+  assert.match(await w.text('#chart-probe-tooltip'), /^layer 4 · cls: — · cls control: —/);
   await w.post(resultMsg(2, probe([0, 1, 2, 3, 4])));
   await w.post(status('done', 'Done in 1.2 s.'));
   assert.equal(await w.locator('#exp-status').getAttribute('data-state'), 'done');

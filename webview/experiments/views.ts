@@ -22,8 +22,11 @@ function cell(v: number | null | undefined, col: string): HTMLTableCellElement {
 }
 
 // ---- probe ------------------------------------------------------------------------------------------------
+/** The x axis: the layers the run reports (a partial result keeps its frame), and any a row names. */
+const layerAxis = (planned: readonly number[], rows: readonly { layer: number }[]) => distinct([...planned, ...rows.map((x) => x.layer)]).sort((a, b) => a - b);
+
 export function probeView(r: ProbeResult): HTMLElement {
-  const layers = distinct(r.results.map((x) => x.layer)).sort((a, b) => a - b);
+  const layers = layerAxis(r.layers, r.results);
   const poolings = distinct(r.results.map((x) => x.pooling));
   const at = new Map(r.results.map((x) => [`${x.layer}:${x.pooling}`, x]));
   const series: ChartSeries[] = [];
