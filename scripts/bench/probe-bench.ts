@@ -18,7 +18,7 @@ const { values } = parseArgs({
     n: { type: 'string', default: '2000' }, d: { type: 'string', default: '768' }, K: { type: 'string', default: '5' },
     folds: { type: 'string', default: '5' }, cells: { type: 'string', default: '91' }, seed: { type: 'string', default: '1' },
     maxIter: { type: 'string', default: '100' }, warm: { type: 'boolean', default: false },
-    compare: { type: 'boolean', default: false },
+    compare: { type: 'boolean', default: false }, memory: { type: 'string', default: '10' },
   },
 });
 const n = Number(values.n);
@@ -67,7 +67,7 @@ const yt = y.subarray(0, m);
 for (const [label, yy] of [['labels', yt], ['control labels', controlLabels(yt, seed)]] as const) {
   const t1 = performance.now();
   const c1 = process.cpuUsage();
-  const model = fitLogReg(Z, m, d, yy, K, { C: 1, maxIter });
+  const model = fitLogReg(Z, m, d, yy, K, { C: 1, maxIter, memory: Number(values.memory) });
   const ms = performance.now() - t1;
   const cpu = cpuMs(c1);
   console.log(`one fit (${label}): ${m} × ${d}, K = ${K}: ${ms.toFixed(0)} ms wall, ${cpu.toFixed(0)} ms CPU, ${model.iterations} iterations, ${model.evaluations} evaluations (${(cpu / model.evaluations).toFixed(1)} ms CPU each), stop: ${model.stop}, max|∇| ${model.gradNorm.toExponential(2)}`);

@@ -53,16 +53,22 @@ export function makeMeta<K extends ExperimentKind>(kind: K, o: {
   };
 }
 
-/** Indices of a seeded sample of `limit` out of `n` (all when n ≤ limit), in increasing order. */
-export function sampleIndices(n: number, limit: number, rand: () => number): number[] {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (n <= limit) return all;
-  // partial Fisher–Yates: the first `limit` places hold a uniform sample
-  for (let i = 0; i < limit; i++) {
-    const j = i + Math.floor(rand() * (n - i));
-    [all[i], all[j]] = [all[j], all[i]];
+/**
+ * A seeded uniform sample of at most `limit` items from a stream (reservoir sampling, Algorithm R), in stream order:
+ * memory holds the sample, not the stream. Items are [index, value].
+ */
+export async function reservoir<T>(items: AsyncIterable<T>, limit: number, rand: () => number): Promise<{ sample: T[]; seen: number }> {
+  const keep: { i: number; v: T }[] = [];
+  let seen = 0;
+  for await (const v of items) {
+    if (keep.length < limit) keep.push({ i: seen, v });
+    else {
+      const j = Math.floor(rand() * (seen + 1));
+      if (j < limit) keep[j] = { i: seen, v };
+    }
+    seen++;
   }
-  return all.slice(0, limit).sort((a, b) => a - b);
+  return { sample: keep.sort((a, b) => a.i - b.i).map((x) => x.v), seen };
 }
 
 /** Cosine of two rows (float64 accumulation); 0 when either is the zero vector. */

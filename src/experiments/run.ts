@@ -7,13 +7,14 @@ import { EngineError } from '../engine/errors';
 import type {
   CensusResult, DataInfo, ExperimentModel, ExperimentResult, LayersResult, PositionResult, ProbePooling, RecoverResult,
 } from '../shared/experiments';
-import { readAll, validateForProbe } from './data';
-import { crossValidate, majorityRate, makeRng } from './ml';
+import { openDataset, readAll, validateForProbe } from './data';
+import { crossValidate, majorityRate, makeRng, MlInputError } from './ml';
 import { attentionCensus } from './census';
 import { layerStory } from './layers';
-import { DEFAULTS, experimentModel, makeMeta, resolveLayers, sampleIndices, throwIfCancelled, tokenCap } from './meta';
+import { DEFAULTS, experimentModel, makeMeta, reservoir, resolveLayers, throwIfCancelled, tokenCap } from './meta';
 import { positionTest } from './position';
 import { labelIndex, runProbe } from './probe';
+import { runMap } from './map';
 import { identification, mlmDecode, occlusion } from './recover';
 import { encodeAll } from './sequences';
 import type { ExperimentArgs, ExperimentContext } from './types';
@@ -25,14 +26,25 @@ const STREAM = { sample: 0, tokens: 1, mask: 2 } as const;
 const rngFor = (seed: number, stream: number) => makeRng(seed * 8 + stream);
 
 export async function runExperiment(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext = {}): Promise<ExperimentResult> {
+  try {
+    return await dispatch(engine, args, ctx);
+  } catch (e) {
+    // the maths' bad-input errors (too few texts for UMAP, …) reach every surface as EngineErrors
+    if (e instanceof MlInputError) throw new EngineError('experiment-args', e.summary, e.next);
+    throw e;
+  }
+}
+
+function dispatch(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext): Promise<ExperimentResult> {
   switch (args.kind) {
     case 'probe': return runProbe(engine, args, ctx);
     case 'position': return runPosition(engine, args, ctx);
     case 'layers': return runLayers(engine, args, ctx);
     case 'census': return runCensus(engine, args, ctx);
     case 'recover': return runRecover(engine, args, ctx);
+    case 'map': return runMap(engine, args, ctx);
     default:
-      throw new EngineError('internal', `The experiment "${String(args.kind)}" is not known.`);
+      throw new EngineError('experiment-args', `The experiment "${String(args.kind)}" is not known.`, 'Choose probe, position, layers, census, recover or map.');
   }
 }
 
@@ -53,30 +65,42 @@ interface Setup {
 async function setup(engine: Engine, args: ExperimentArgs, ctx: ExperimentContext, o: { sample?: number; needsLabels: boolean }): Promise<Setup> {
   const startedAt = new Date();
   const seed = args.seed ?? DEFAULTS.seed;
-  if (!Number.isInteger(seed) || seed < 0) throw new EngineError('internal', `The seed must be a whole number of 0 or more (got ${seed}).`);
+  if (!Number.isInteger(seed) || seed < 0) throw new EngineError('experiment-args', `The seed must be a whole number of 0 or more (got ${seed}).`, 'Give another seed, e.g. 0.');
   ctx.onProgress?.({ phase: 'loading model' });
   const m = await engine.load(args.model, { onnxFile: args.onnxFile, signal: ctx.signal });
   const model = await experimentModel(m, args.model, args.cacheDir);
   throwIfCancelled(ctx.signal);
   ctx.onProgress?.({ phase: 'reading data' });
   if (!args.data) throw new EngineError('data-not-found', 'No data set was given.', 'Give a CSV/TSV/JSONL file or a folder with one file per class, or builtin:sentences.');
-  const all = await readAll(args.data, { textColumn: args.textColumn, labelColumn: args.labelColumn, signal: ctx.signal, checkLabels: o.needsLabels });
   const notes: string[] = [];
-  let { texts, labels } = all;
-  if (o.sample !== undefined && texts.length > o.sample) {
-    const idx = sampleIndices(texts.length, o.sample, rngFor(seed, STREAM.sample));
-    texts = idx.map((i) => all.texts[i]);
-    labels = idx.map((i) => all.labels[i]);
-    notes.push(`A sample of ${texts.length} of the ${all.texts.length} texts, drawn by the seed.`);
+  let texts: string[], labels: string[], info: DataInfo;
+  if (o.sample !== undefined) {
+    // stream the file and keep a seeded sample: memory holds the sample, not the data set
+    const ds = await openDataset(args.data, { textColumn: args.textColumn, labelColumn: args.labelColumn, signal: ctx.signal, checkLabels: o.needsLabels });
+    const { sample, seen } = await reservoir(ds.rows(), o.sample, rngFor(seed, STREAM.sample));
+    texts = sample.map((r) => r.text);
+    labels = sample.map((r) => r.label);
+    info = ds.info();
+    if (seen > o.sample) {
+      // DataInfo describes the texts used: n and classes of the sample (sha256 stays the file's)
+      const classes: Record<string, number> = {};
+      for (const l of Object.keys(info.classes)) classes[l] = 0;
+      for (const l of labels) classes[l]++;
+      for (const l of Object.keys(classes)) if (!classes[l]) delete classes[l];
+      info = { ...info, n: texts.length, classes };
+      notes.push(`A sample of ${texts.length} of the ${seen} texts, drawn by the seed.`);
+    }
+  } else {
+    ({ texts, labels, info } = await readAll(args.data, { textColumn: args.textColumn, labelColumn: args.labelColumn, signal: ctx.signal, checkLabels: o.needsLabels }));
   }
-  const skipped = Object.entries(all.info.skipped);
+  const skipped = Object.entries(info.skipped);
   if (skipped.length) notes.push(`Rows skipped while reading: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}.`);
   let layers = resolveLayers(args.layers, m.summary.layers);
   if (!m.encoder.plan.hiddenStates) {
     notes.push(`Only the last layer's hidden states can be read for this model (${m.summary.hiddenStates.reason ?? 'no per-layer outputs'}); layer ${m.summary.layers} alone is reported.`);
     layers = [m.summary.layers];
   }
-  return { m, model, texts, labels, info: all.info, layers, seed, maxTokens: tokenCap(m, args.maxTokens), notes, startedAt };
+  return { m, model, texts, labels, info, layers, seed, maxTokens: tokenCap(m, args.maxTokens), notes, startedAt };
 }
 
 function finish<R extends ExperimentResult>(r: R, startedAt: Date): R {

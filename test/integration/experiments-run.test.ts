@@ -15,7 +15,7 @@ import { CancelledError, EngineError } from '../../src/engine/errors';
 import { resultToJson } from '../../src/experiments/json';
 import { runExperiment } from '../../src/experiments/run';
 import type { ExperimentArgs } from '../../src/experiments/types';
-import type { CensusResult, ExperimentResult, LayersResult, PositionResult, ProbeResult, RecoverResult } from '../../src/shared/experiments';
+import type { CensusResult, ExperimentResult, LayersResult, MapResult, PositionResult, ProbeResult, RecoverResult } from '../../src/shared/experiments';
 import { writeFeatures } from '../../src/experiments/features';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -117,6 +117,41 @@ describe('runExperiment', () => {
     assert.ok(merged.notes.some((n) => /3 feature folders/.test(n)));
   });
 
+  test('map: PCA and UMAP coordinates per layer × pooling, labels and hover texts; layer-0 [CLS] is one point; seeded', async () => {
+    const r = await runExperiment(engine, base('map', { layers: [0, 2] })) as MapResult;
+    assert.equal(r.method, 'pca');
+    assert.deepEqual(r.maps.map((x) => `${x.layer}:${x.pooling}`), ['0:cls', '0:mean', '2:cls', '2:mean']);
+    assert.deepEqual(r.labels, ['animals', 'weather', 'money']);
+    assert.equal(r.labelOf.length, 60);
+    assert.equal(r.labelOf[0], 0);
+    assert.equal(r.labelOf[59], 2);
+    assert.equal(r.texts.length, 60);
+    assert.ok(r.texts[0].startsWith('the '));
+    for (const mp of r.maps) { assert.equal(mp.xy.length, 120); assert.ok(mp.xy.every(Number.isFinite)); }
+    const c0 = r.maps[0].xy;
+    for (let i = 0; i < 60; i++) assert.ok(Math.abs(c0[2 * i] - c0[0]) < 1e-5 && Math.abs(c0[2 * i + 1] - c0[1]) < 1e-5, 'every text\'s layer-0 [CLS] is the same point');
+    // word-defined classes: at layer 0 the mean's 2-D map puts each text nearer its own class centroid than another
+    const m0 = r.maps[1].xy;
+    const cent = [0, 1, 2].map((k) => {
+      const idx = [...r.labelOf.keys()].filter((i) => r.labelOf[i] === k);
+      return [0, 1].map((d) => idx.reduce((s, i) => s + m0[2 * i + d], 0) / idx.length);
+    });
+    let right = 0;
+    for (let i = 0; i < 60; i++) {
+      const dist = cent.map((c) => (m0[2 * i] - c[0]) ** 2 + (m0[2 * i + 1] - c[1]) ** 2);
+      if (dist.indexOf(Math.min(...dist)) === r.labelOf[i]) right++;
+    }
+    // (chance: about 1/3; 2 of 32 dimensions keep most but not all of the separation the probe finds)
+    assert.ok(right / 60 > 0.6, `nearest centroid in the PCA map: ${right}/60`);
+    const u = await runExperiment(engine, base('map', { layers: [2], poolings: ['mean'], method: 'umap' })) as MapResult;
+    assert.equal(u.method, 'umap');
+    assert.equal(u.maps.length, 1);
+    const u2 = await runExperiment(engine, base('map', { layers: [2], poolings: ['mean'], method: 'umap' })) as MapResult;
+    assert.deepEqual(Array.from(u2.maps[0].xy), Array.from(u.maps[0].xy), 'same seed, same UMAP');
+    const u3 = await runExperiment(engine, base('map', { layers: [2], poolings: ['mean'], method: 'umap', seed: 4 })) as MapResult;
+    assert.notDeepEqual(Array.from(u3.maps[0].xy), Array.from(u.maps[0].xy));
+  });
+
   test('position: metadata, layer-0 [CLS] probe = the majority rate exactly, same seed same numbers', async () => {
     const phases = new Set<string>();
     const r = await runExperiment(engine, base('position', { layers: [0, 2], folds: 4 }), { onProgress: (p) => phases.add(p.phase) }) as PositionResult;
@@ -193,6 +228,8 @@ describe('runExperiment', () => {
     for (const [kind, flags, extra] of [
       ['position', ['--layers', '0,2', '--folds', '4'], { layers: [0, 2], folds: 4 }],
       ['census', ['--limit', '10'], { limit: 10 }],
+      ['probe', ['--layers', '1', '--poolings', 'cls,mean'], { layers: [1], poolings: ['cls', 'mean'] }],
+      ['map', ['--layers', '2', '--method', 'umap'], { layers: [2], method: 'umap' }],
     ] as const) {
       const out = spawnSync(process.execPath, [cliFile, kind, '--model', model, '--data', data, '--seed', '3', '--no-embed-cache', ...flags, '--json'], { encoding: 'utf8' });
       assert.equal(out.status, 0, out.stderr);

@@ -1,7 +1,9 @@
 // Cross-validation, the control task and the metrics (src/experiments/ml/crossval.ts, metrics.ts, standardize.ts).
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
-import { controlLabels, crossValidate, probeLayerPooling } from '../../src/experiments/ml/crossval';
+import { controlLabels, crossValidate, crossValidateFolds, probeLayerPooling } from '../../src/experiments/ml/crossval';
 import { fitLogReg, predict } from '../../src/experiments/ml/logreg';
 import { accuracy, macroF1, majorityRate, meanStd } from '../../src/experiments/ml/metrics';
 import { gaussian, makeRng } from '../../src/experiments/ml/rng';
@@ -122,3 +124,25 @@ test('crossValidate: a class too small for every training fold is handled (not f
   const r = crossValidate(X, n, d, y, 3, { folds: 5, seed: 1 });
   assert.ok(r.accuracy > 0.8 && Number.isFinite(r.macroF1));
 });
+
+// scikit-learn 1.2.1's make_pipeline(StandardScaler(), LogisticRegression(C)) under cross_validate on the same split
+// (PredefinedSplit with the fixture's fold of every row). Made by scripts/ref/crossval_ref.py with Debian 12's
+// python3-sklearn: /usr/bin/python3 scripts/ref/crossval_ref.py > test/fixtures/ml/crossval-sklearn.json
+// Both fits stop at tol 1e-4, so a held-out row next to the boundary could in principle flip: allowed is one row in
+// one fold; seen so far: identical fold accuracies and F1s.
+interface CvCase { name: string; n: number; d: number; K: number; C: number; X: number[][]; y: number[]; folds: number[]; accuracy: number[]; f1Macro: number[] }
+const cvRef = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/ml/crossval-sklearn.json'), 'utf8')) as { versions: Record<string, string>; cases: CvCase[] };
+for (const c of cvRef.cases) {
+  test(`scikit-learn ${cvRef.versions.sklearn} cross_validate on the same folds: ${c.name}`, () => {
+    const r = crossValidateFolds(Float32Array.from(c.X.flat()), c.n, c.d, Int32Array.from(c.y), c.K, Int32Array.from(c.folds), { C: c.C });
+    assert.equal(r.foldAccuracies.length, c.accuracy.length);
+    let differing = 0;
+    r.foldAccuracies.forEach((a, f) => {
+      const size = c.folds.filter((v) => v === f).length;
+      assert.ok(Math.abs(a - c.accuracy[f]) <= 1 / size + 1e-12, `fold ${f}: accuracy ${a} vs ${c.accuracy[f]}`);
+      if (Math.abs(a - c.accuracy[f]) > 1e-12) differing++;
+      if (Math.abs(a - c.accuracy[f]) <= 1e-12) assert.ok(Math.abs(r.foldMacroF1[f] - c.f1Macro[f]) <= 1e-12, `fold ${f}: macro-F1 ${r.foldMacroF1[f]} vs ${c.f1Macro[f]}`);
+    });
+    assert.ok(differing <= 1, `${differing} folds differ`);
+  });
+}

@@ -50,7 +50,23 @@ type Mat = Float32Array | Float64Array;
 export function crossValidate(X: Mat, n: number, d: number, y: Int32Array, K: number, opts: CrossValOptions): CrossValResult {
   checkShape(X, n, d);
   checkLabels(y, n, K);
-  const foldOf = stratifiedFolds(y, opts.folds, makeRng(opts.seed));
+  return crossValidateFolds(X, n, d, y, K, stratifiedFolds(y, opts.folds, makeRng(opts.seed)), opts);
+}
+
+/**
+ * crossValidate with a given fold of every row (0..folds-1, each fold non-empty), e.g. to reuse the real labels'
+ * folds for the control, or to compare with another implementation on the same split. `opts.folds` and `opts.seed`
+ * are not used.
+ */
+export function crossValidateFolds(
+  X: Mat, n: number, d: number, y: Int32Array, K: number, foldOf: Int32Array, opts: Omit<CrossValOptions, 'folds' | 'seed'> & Partial<Pick<CrossValOptions, 'folds' | 'seed'>>,
+): CrossValResult {
+  checkShape(X, n, d);
+  checkLabels(y, n, K);
+  if (foldOf.length !== n) throw new MlInputError(`${foldOf.length} fold indices for ${n} rows.`, 'Give every row a fold.');
+  let folds = 0;
+  for (let i = 0; i < n; i++) folds = Math.max(folds, foldOf[i] + 1);
+  if (folds < 2) throw new MlInputError(`Cross-validation needs at least 2 folds (got ${folds}).`, 'Choose 2 or more folds (5 is usual).');
   const foldAccuracies: number[] = [];
   const foldMacroF1: number[] = [];
   let notConverged = 0;
@@ -59,9 +75,9 @@ export function crossValidate(X: Mat, n: number, d: number, y: Int32Array, K: nu
   let previous: LogRegModel | undefined;
   let Ztr: Float64Array | undefined;
   let Zte: Float64Array | undefined;
-  for (let f = 0; f < opts.folds; f++) {
+  for (let f = 0; f < folds; f++) {
     const { train, test } = splitFold(foldOf, f);
-    if (test.length === 0) throw new MlInputError(`Fold ${f + 1} of ${opts.folds} has no texts.`, 'Use fewer folds or more texts.');
+    if (test.length === 0) throw new MlInputError(`Fold ${f + 1} of ${folds} has no texts.`, 'Use fewer folds or more texts.');
     const st = fitStandardizer(X, n, d, train);
     Ztr = applyStandardizer(st, X, n, train, Ztr && Ztr.length >= train.length * d ? Ztr : undefined);
     Zte = applyStandardizer(st, X, n, test, Zte && Zte.length >= test.length * d ? Zte : undefined);

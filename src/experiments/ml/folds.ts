@@ -47,3 +47,15 @@ export function splitFold(foldOf: Int32Array, f: number): { train: Int32Array; t
   }
   return { train, test };
 }
+
+/** Plain shuffled k-fold (no labels to stratify, e.g. multi-label targets): fold sizes differ by at most 1. */
+export function shuffledFolds(n: number, folds: number, rng: () => number): Int32Array {
+  if (!Number.isInteger(folds) || folds < 2) {
+    throw new MlInputError(`Cross-validation needs at least 2 folds (got ${folds}).`, 'Choose 2 or more folds (5 is usual).');
+  }
+  if (folds > n) throw new MlInputError(`${folds} folds need at least ${folds} texts; there are ${n}.`, `Use more texts or at most ${n} folds.`);
+  const p = permutation(n, rng);
+  const out = new Int32Array(n);
+  for (let j = 0; j < n; j++) out[p[j]] = j % folds;
+  return out;
+}

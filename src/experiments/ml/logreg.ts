@@ -43,6 +43,8 @@ export interface LogRegOptions {
   maxIter?: number;
   /** gtol on the max-abs gradient (default 1e-4, scikit-learn's tol). */
   tol?: number;
+  /** L-BFGS correction pairs kept (default 10, scipy's maxcor as scikit-learn uses it). */
+  memory?: number;
   /** Start from this model's coefficients (warm start) instead of zeros; K and d must match. */
   init?: LogRegModel;
 }
@@ -153,7 +155,7 @@ export function fitLogReg(X: Mat, n: number, d: number, y: Int32Array, K: number
     theta.set(m.b, rows * d);
   }
   const fg = logRegObjective(X, n, d, y, K, C);
-  const res = minimize(fg, theta, { maxIter: opts.maxIter ?? 100, gtol: opts.tol ?? 1e-4 });
+  const res = minimize(fg, theta, { maxIter: opts.maxIter ?? 100, gtol: opts.tol ?? 1e-4, m: opts.memory ?? 10 });
   const W = res.x.slice(0, rows * d);
   const b = res.x.slice(rows * d);
   if (rows > 1) {
