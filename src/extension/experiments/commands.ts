@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { hubSettingsOf, readSettings } from '../config';
 import type { EngineOptions } from '../../engine/engine';
 import { EngineError } from '../../engine/errors';
-import { EngineClient } from '../../engine/worker/client';
+import { EngineClient, type JobOptions } from '../../engine/worker/client';
 import type { ExperimentArgs } from '../../experiments/types';
 import { EXPERIMENT_KINDS, type ExperimentKind, type ExperimentResult } from '../../shared/experiments';
 import { editorErrorMessage } from '../models/advice';
@@ -41,6 +41,8 @@ export function readExperimentSettings(): ExperimentSettings {
 export class ExperimentRunner implements vscode.Disposable {
   private client: EngineClient | undefined;
   private key = '';
+  /** Runs going on per worker: a worker replaced for new settings is disposed once its runs have ended. */
+  private readonly running = new Map<EngineClient, number>();
 
   constructor(private readonly services: ExperimentServices) {}
 
@@ -49,11 +51,27 @@ export class ExperimentRunner implements vscode.Disposable {
     const opts: EngineOptions = { threads: s.threads, hub: hubSettingsOf(s, this.services.tokens.token) };
     const key = JSON.stringify(opts);
     if (!this.client || key !== this.key) {
-      void this.client?.dispose();
+      if (this.client && !this.running.get(this.client)) void this.client.dispose();
       this.key = key;
       this.client = new EngineClient(opts, path.join(this.services.extensionUri.fsPath, 'dist', 'worker.js'));
     }
     return this.client;
+  }
+
+  /** One run on the current worker, counted so that a settings change does not cancel it. */
+  private async runJob(args: ExperimentArgs, opts: JobOptions<'experiment'>): Promise<ExperimentResult> {
+    const client = this.engine();
+    this.running.set(client, (this.running.get(client) ?? 0) + 1);
+    try {
+      return await client.run('experiment', args, opts);
+    } finally {
+      const left = (this.running.get(client) ?? 1) - 1;
+      if (left > 0) this.running.set(client, left);
+      else {
+        this.running.delete(client);
+        if (client !== this.client) void client.dispose();
+      }
+    }
   }
 
   /** The whole command: data, args, panel, run. */
@@ -105,7 +123,7 @@ export class ExperimentRunner implements vscode.Disposable {
           const cancel = new vscode.CancellationTokenSource();
           const subs = [token.onCancellationRequested(() => cancel.cancel()), panel.onDidClose(() => cancel.cancel())];
           try {
-            return await this.engine().run('experiment', args, {
+            return await this.runJob(args, {
               token: cancel.token,
               onProgress: (p) => {
                 const message = progressText(p);
@@ -155,7 +173,8 @@ export class ExperimentRunner implements vscode.Disposable {
 
   dispose(): void {
     for (const p of [...ExperimentPanel.open]) p.dispose();
-    void this.client?.dispose();
+    for (const c of new Set([...this.running.keys(), ...(this.client ? [this.client] : [])])) void c.dispose();
+    this.running.clear();
     this.client = undefined;
   }
 }
