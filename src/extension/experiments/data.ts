@@ -1,6 +1,7 @@
 // Picking the data an experiment runs on: the last choice of this workspace, a file (CSV, TSV, JSONL), a folder
 // with one file per class, or the shipped sample sentences; for CSV/TSV the text and label columns from the header
 // when the defaults (`text`, `label`) are not there. The choice is remembered per workspace.
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExperimentKind } from '../../shared/experiments';
 import { BUILTIN_DATA, dataFormat, isDataChoice, NEEDS_LABELS, readHeader, type DataChoice } from './args';
@@ -13,7 +14,8 @@ interface DataItem extends vscode.QuickPickItem { action: 'last' | 'file' | 'fol
 export async function pickData(kind: ExperimentKind, state: vscode.Memento): Promise<DataChoice | undefined> {
   const last = state.get<unknown>(LAST_DATA_KEY);
   const items: DataItem[] = [];
-  if (isDataChoice(last)) {
+  // a remembered file that has gone since is not offered
+  if (isDataChoice(last) && (last.data.startsWith('builtin:') || fs.existsSync(last.data))) {
     const cols = [last.textColumn && `text: ${last.textColumn}`, last.labelColumn && `label: ${last.labelColumn}`].filter(Boolean).join(', ');
     items.push({ action: 'last', label: `$(history) ${last.data === BUILTIN_DATA ? 'CLS Lens sample sentences (builtin)' : last.data.split(/[\\/]/).pop()}`, description: 'last used', detail: cols || last.data });
   }
@@ -25,7 +27,7 @@ export async function pickData(kind: ExperimentKind, state: vscode.Memento): Pro
   const pick = await vscode.window.showQuickPick(items, { title: 'CLS Lens: data for the experiment', placeHolder: 'Which texts (and labels) should the experiment run on?', ignoreFocusOut: true });
   if (!pick) return undefined;
   let choice: DataChoice | undefined;
-  if (pick.action === 'last' && isDataChoice(last)) choice = last;
+  if (pick.action === 'last' && isDataChoice(last)) choice = { ...last };
   else if (pick.action === 'builtin') choice = { data: BUILTIN_DATA };
   else {
     const folder = pick.action === 'folder';
