@@ -150,3 +150,66 @@ test('bad input: a class smaller than the folds says so and offers fewer folds; 
     fs.rmSync(file, { force: true });
   }
 });
+
+test('map: cls and mean side by side, the JSON export equals cls-lens map --json, a click inspects the text', { skip, timeout: 240_000 }, async () => {
+  await closeAllEditors(page);
+  await runCommand(page, 'CLS Lens: Show Embedding Map…');
+  await quickInput().waitFor();
+  await quickInput().fill('sample sentences (builtin)');
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'sample sentences' }).waitFor();
+  await page.keyboard.press('Enter');
+  const frame = await webviewFrame(page, { title: `Map — ${path.basename(MODEL)} — builtin:sentences` });
+  await frame.locator('#exp-status[data-state="done"]').waitFor({ timeout: 120_000 });
+  assert.equal(await frame.locator('#map-layer-value').textContent(), '4');
+  assert.equal(await frame.locator('#map-cls').getAttribute('data-points'), '400');
+  assert.equal(await frame.locator('#map-mean').getAttribute('data-points'), '400');
+  assert.ok((await canvasStats(frame, '#map-mean-canvas')).colours >= 5, 'points in several label colours');
+
+  // identical numbers: the export and the CLI
+  const exported = path.join(env.workspace, `map-${path.basename(MODEL)}-sentences.json`);
+  fs.rmSync(exported, { force: true });
+  await frame.locator('#exp-export-json').click();
+  await quickInput().waitFor();
+  await quickInput().press('Enter');
+  for (const end = Date.now() + 20_000; !fs.existsSync(exported);) {
+    if (Date.now() > end) throw new Error(`the export was not written to ${exported}`);
+    await page.waitForTimeout(200);
+  }
+  const ours = JSON.parse(fs.readFileSync(exported, 'utf8'));
+  fs.rmSync(exported, { force: true });
+  const ref = cli(['map', '--model', MODEL, '--data', 'builtin:sentences', '--layers', LAYERS, '--seed', String(SEED), '--json']);
+  assert.deepEqual(ours.maps, ref.maps);
+  assert.deepEqual(ours.texts, ref.texts);
+
+  // the most isolated point of the cls map at layer 4, found from the export, is clicked
+  const m = ours.maps.find((x) => x.layer === 4 && x.pooling === 'cls');
+  const n = ours.texts.length;
+  let best = 0, bestD = -1;
+  for (let i = 0; i < n; i++) {
+    let d = Infinity;
+    for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, (m.xy[2 * i] - m.xy[2 * j]) ** 2 + (m.xy[2 * i + 1] - m.xy[2 * j + 1]) ** 2);
+    if (d > bestD) { bestD = d; best = i; }
+  }
+  const d = await frame.locator('#map-cls-canvas').evaluate((c) => ({ ...c.dataset }));
+  const at = {
+    x: Number(d.left) + ((m.xy[2 * best] - Number(d.xmin)) / (Number(d.xmax) - Number(d.xmin))) * Number(d.plotW),
+    y: Number(d.top) + ((Number(d.ymax) - m.xy[2 * best + 1]) / (Number(d.ymax) - Number(d.ymin))) * Number(d.plotH),
+  };
+  await frame.locator('#map-cls-canvas').hover({ position: at });
+  assert.match(await frame.locator('#map-cls-tooltip').textContent(), new RegExp(`· ${ours.texts[best].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  await frame.locator('#map-cls-canvas').click({ position: at });
+  const untitled = page.locator('.tabs-container .tab[data-resource-name^="Untitled"]');
+  try {
+    await untitled.first().waitFor({ timeout: 30_000 });
+    assert.match(await untitled.first().getAttribute('aria-label'), new RegExp(`^${ours.texts[best].slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const inspector = await webviewFrame(page, { title: 'CLS Lens Inspector', timeout: 60_000 });
+    await inspector.locator('#selection', { hasText: ours.texts[best] }).waitFor({ timeout: 60_000 });
+    await inspector.locator('#status[data-status="done"]').waitFor({ state: 'attached', timeout: 60_000 });
+  } finally {
+    // the untitled editor holds unsaved text: revert it, so that closing editors later asks nothing
+    for (let k = 0; k < 3 && await untitled.count(); k++) {
+      await untitled.first().click();
+      await runCommand(page, 'View: Revert and Close Editor');
+    }
+  }
+});
