@@ -31,6 +31,7 @@ export function experimentErrorMessage(e: EngineError): string {
   if (e.code === 'experiment-args') {
     const which = /^Layer/.test(e.summary) ? 'Change --layers (all, or a list such as 0,3,6).'
       : /^Shard/.test(e.summary) ? 'Change --shard K/N.'
+      : /^No pooling asked for/.test(e.summary) ? 'Change --layers or --poolings.'
       : /pooling|pooler/.test(e.summary) ? 'Change --poolings.'
       : /vectors at layer/.test(e.summary) ? 'Change --layers or --poolings to what the --features folders hold.' : '';
     return [e.summary, e.next, which].filter(Boolean).join(' ');
@@ -88,6 +89,7 @@ export function parseExperimentArgs(argv: string[]): { args: ExperimentArgs; jso
   const maxTokens = int('max-tokens', v['max-tokens'], 3);
   if (v.method !== undefined && v.method !== 'pca' && v.method !== 'umap') throw new UsageError(`--method takes pca or umap (got ${v.method})`);
   if (v.method !== undefined && kind !== 'map') throw new UsageError('--method is for map');
+  if (v.limit !== undefined && !['layers', 'census', 'recover'].includes(kind)) throw new UsageError(`--limit is for layers, census and recover (${kind} uses every text)`);
   const folds = int('folds', v.folds, 2);
   if (folds !== undefined && kind !== 'probe' && kind !== 'position') throw new UsageError(`--folds is for probe and position (${kind} trains no probe with folds)`);
   const args: ExperimentArgs = {

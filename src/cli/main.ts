@@ -6,6 +6,7 @@ import { EngineError } from '../engine/errors';
 import { badHubId, cliErrorMessage, downloadCommand, hubOptionsFrom, stderrProgress } from './hub';
 import { USAGE } from './usage';
 import { experimentMain, isExperimentCommand } from './experiments';
+import { embedDataMain, isEmbedData } from './embedData';
 import { tokenVector } from '../engine/compute/pooling';
 import { tensorRows, vectorsCsv, vectorsJson, type Round } from '../engine/io/export';
 import { measure, METRICS } from '../engine/compute/similarity';
@@ -96,6 +97,7 @@ function summary(r: Inspection): string {
 
 export async function main(argv: string[]): Promise<number> {
   if (isExperimentCommand(argv)) return experimentMain(argv);
+  if (isEmbedData(argv)) return embedDataMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -8,6 +8,8 @@ export const USAGE = `Usage:
   cls-lens inspect --model DIR (--text TEXT | --file PATH | < stdin) [--json | --csv] [--no-attentions] [--max-tokens N] [--windows STRIDE]
   cls-lens compare --model DIR --text A --text B [--text C …] [--json]
   cls-lens embed   --model DIR (--file PATH | < stdin) [--pooling cls,mean] [--layers last|all]   one text per line → JSON lines
+  cls-lens embed   --model DIR --data FILE --out DIR [--shard K/N] [--layers all|last|0,6,12] [--poolings cls,mean,…] [--max-tokens N]
+                   [--text-column text] [--label-column label]   a data set (or shard K of N: rows i with i mod N == K) → .npy per layer × pooling
   cls-lens download ORG/NAME[@REV] [--onnx-file F] [--offline] [--endpoint URL] [--cache-dir DIR] [--json]   prints the snapshot folder
   cls-lens probe|position|layers|census|recover|map --model DIR --data FILE [options]   experiments (cls-lens probe --help)
 

@@ -7,7 +7,7 @@ import type { ExperimentArgs } from './types';
 import { defaultFeatureCache, experimentModel as featuresModel } from './features';
 
 /** Defaults shared by the CLI, the extension and the tests. */
-export const DEFAULTS = { folds: 5, seed: 0, C: 1, limit: 200, occlusionTexts: 5, mlmTexts: 5, pairs: 2000 } as const;
+export const DEFAULTS = { folds: 5, seed: 0, C: 1, limit: 200, occlusionTexts: 5, mlmTexts: 5, pairs: 2000, bowWords: 100, bowK: 5 } as const;
 
 /** The model as a result states it (the features module's, so probe and the other runners agree). */
 export async function experimentModel(m: LoadedModel, ref: string, cacheDir?: string | false): Promise<ExperimentModel> {

@@ -3,7 +3,7 @@
 // under stratified k-fold cross-validation and the same probe on shuffled labels (the control). Rows are sent as they
 // complete (ctx.onPartial, marked partial), so a cancelled run still shows what it had.
 import type { Engine } from '../engine/engine';
-import { CancelledError } from '../engine/errors';
+import { CancelledError, EngineError } from '../engine/errors';
 import { DEFAULT_PROBE_POOLINGS, type DataInfo, type ExperimentModel, type ProbePooling, type ProbeResult, type ProbeRow } from '../shared/experiments';
 import { validateForProbe } from './data';
 import { embedFeatures, readFeatures, type FeatureSet } from './features';
@@ -62,6 +62,12 @@ export async function runProbe(engine: Engine, args: ExperimentArgs, ctx: Experi
   }
   const pairs: { layer: number; pooling: ProbePooling }[] = [];
   for (const layer of layers) for (const pooling of asked) if (fs.has(layer, pooling)) pairs.push({ layer, pooling });
+  const last = f.model.layers;
+  if (asked.includes('pooler') && layers.some((l) => l !== last)) notes.push(`The pooler is one vector after the last layer: it is probed at layer ${last} only.`);
+  if (pairs.length === 0) {
+    throw new EngineError('experiment-args', `No pooling asked for exists at layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}${asked.includes('pooler') ? ` (the pooler exists at layer ${last} only)` : ''}.`,
+      `Ask for layer ${last} too, or for other poolings.`);
+  }
   const { y, classes } = labelIndex(fs.labels);
   const K = classes.length;
   const meta = makeMeta('probe', { model: f.model, data: f.info, seed, folds, layers, poolings: asked, maxTokens: f.maxTokens, notes, startedAt });
@@ -70,7 +76,13 @@ export async function runProbe(engine: Engine, args: ExperimentArgs, ctx: Experi
   for (const [i, p] of pairs.entries()) {
     ctx.onProgress?.({ phase: 'training', done: i, total: pairs.length, message: `layer ${p.layer} ${p.pooling}` });
     if (ctx.signal?.aborted) throw new CancelledError();
-    const scores = probeLayerPooling(fs.get(p.layer, p.pooling), fs.n, fs.hidden, y, K, { folds, seed, C });
+    let scores;
+    try {
+      scores = probeLayerPooling(fs.get(p.layer, p.pooling), fs.n, fs.hidden, y, K, { folds, seed, C, signal: ctx.signal });
+    } catch (e) {
+      if (ctx.signal?.aborted) throw new CancelledError();
+      throw e;
+    }
     rows.push({ layer: p.layer, pooling: p.pooling, ...scores });
     ctx.onPartial?.({ ...result, results: [...rows], partial: true, elapsedMs: Date.now() - startedAt.getTime() });
   }

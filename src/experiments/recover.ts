@@ -115,7 +115,7 @@ export function identificationAccuracy(orig: Float32Array, masked: Float32Array,
 
 export async function identification(m: LoadedModel, texts: readonly string[], encs: readonly EncodedText[], o: {
   layers: number[]; rand: () => number; signal?: AbortSignal; onProgress?: (d: number, t: number) => void;
-}): Promise<{ rows: RecoverResult['identification']; notes: string[] }> {
+}): Promise<{ rows: RecoverResult['identification']; notes: string[]; original: { cls: Float32Array[]; mean: Float32Array[] } }> {
   const H = m.summary.hidden, n = encs.length, nL = o.layers.length;
   const maskId = m.tokenizer.maskId;
   const seqs: Sequence[] = [];
@@ -149,7 +149,23 @@ export async function identification(m: LoadedModel, texts: readonly string[], e
   const notes = [maskId !== null
     ? `Identification: one word per text (drawn by the seed) replaced by one ${m.tokenizer.maskToken ?? 'mask'} token; nearest original by cosine among ${n} texts.`
     : `Identification: this tokenizer has no mask token, so one word per text (drawn by the seed) is dropped; nearest original by cosine among ${n} texts.`];
-  return { rows, notes };
+  return { rows, notes, original: { cls: blocks[0][0], mean: blocks[0][1] } };
+}
+
+// ---- (a) the bag-of-words probe's vocabulary
+
+/**
+ * The K words found in the most texts (lower-cased word spans; stop words kept; ties to the alphabetically first), and
+ * Y [n × K]: 1 where text i contains word v.
+ */
+export function bowVocabulary(texts: readonly string[], K: number): { words: string[]; Y: Uint8Array } {
+  const sets = texts.map((t) => new Set(wordSpans(t).map(([s, e]) => t.slice(s, e).toLowerCase())));
+  const df = new Map<string, number>();
+  for (const set of sets) for (const w of set) df.set(w, (df.get(w) ?? 0) + 1);
+  const words = [...df.keys()].sort((a, b) => df.get(b)! - df.get(a)! || (a < b ? -1 : a > b ? 1 : 0)).slice(0, K);
+  const Y = new Uint8Array(texts.length * words.length);
+  sets.forEach((set, i) => words.forEach((w, v) => { if (set.has(w)) Y[i * words.length + v] = 1; }));
+  return { words, Y };
 }
 
 // ---- (b) masked-LM decoding

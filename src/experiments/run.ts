@@ -3,7 +3,7 @@
 // stops at the next batch or fit when ctx.signal is aborted (CancelledError), and returns a result that states the
 // model (ONNX sha256, Hub commit), the data (sha256), the seed, the folds, the layers and notes.
 import type { Engine, LoadedModel } from '../engine/engine';
-import { EngineError } from '../engine/errors';
+import { CancelledError, EngineError } from '../engine/errors';
 import type {
   CensusResult, DataInfo, ExperimentModel, ExperimentResult, LayersResult, PositionResult, ProbePooling, RecoverResult,
 } from '../shared/experiments';
@@ -15,7 +15,8 @@ import { DEFAULTS, experimentModel, makeMeta, reservoir, resolveLayers, throwIfC
 import { positionTest } from './position';
 import { labelIndex, runProbe } from './probe';
 import { runMap } from './map';
-import { identification, mlmDecode, occlusion } from './recover';
+import { bowVocabulary, identification, mlmDecode, occlusion } from './recover';
+import { bowProbe } from './ml/bow';
 import { encodeAll } from './sequences';
 import type { ExperimentArgs, ExperimentContext } from './types';
 
@@ -129,7 +130,12 @@ async function runPosition(engine: Engine, args: ExperimentArgs, ctx: Experiment
     onProgress: (phase, done, total) => ctx.onProgress?.({ phase, done, total }),
     score: (f) => {
       throwIfCancelled(ctx.signal);
-      return crossValidate(f, encs.length, H, y, classes.length, { folds, seed: s.seed, C }).accuracy;
+      try {
+        return crossValidate(f, encs.length, H, y, classes.length, { folds, seed: s.seed, C, signal: ctx.signal }).accuracy;
+      } catch (e) {
+        if (ctx.signal?.aborted) throw new CancelledError();
+        throw e;
+      }
     },
   });
   const meta = makeMeta('position', { ...s, data: s.info, folds, poolings: ['cls'], notes: [...s.notes, ...r.notes] });
@@ -179,12 +185,39 @@ async function runRecover(engine: Engine, args: ExperimentArgs, ctx: ExperimentC
     onProgress: (done, total) => ctx.onProgress?.({ phase: 'identification', done, total }),
   });
   const poolings: ProbePooling[] = ['cls', 'mean'];
-  const notes = [...s.notes, ...id.notes, `Occlusion: the first ${few} texts, each content token dropped in turn; 1 − cos to the original at layer ${s.m.summary.layers}.`];
+  // (a) bag of words, on the same texts' original vectors
+  const { words, Y } = bowVocabulary(s.texts, DEFAULTS.bowWords);
+  const V = words.length, H = s.m.summary.hidden, n = s.texts.length;
+  const bowRows: RecoverResult['bow']['rows'] = [];
+  let baseline = { precisionAtK: NaN, recallAtK: NaN };
+  const fits = s.layers.length * poolings.length;
+  for (const [li, layer] of s.layers.entries()) {
+    for (const [pi, pooling] of poolings.entries()) {
+      throwIfCancelled(ctx.signal);
+      const X = pooling === 'cls' ? id.original.cls[li] : id.original.mean[li];
+      const step = li * poolings.length + pi;
+      let b;
+      try {
+        b = bowProbe(X, n, H, Y, V, {
+          k: DEFAULTS.bowK, folds: Math.min(DEFAULTS.folds, n), seed: s.seed, C: args.C ?? DEFAULTS.C, signal: ctx.signal,
+          onProgress: (done, total) => ctx.onProgress?.({ phase: 'bag of words', done: step * total + done, total: fits * total }),
+        });
+      } catch (e) {
+        if (ctx.signal?.aborted) throw new CancelledError();
+        throw e;
+      }
+      bowRows.push({ layer, pooling, precisionAtK: b.precisionAtK, recallAtK: b.recallAtK });
+      baseline = b.baseline;
+    }
+  }
+  const notes = [...s.notes, ...id.notes,
+    `Bag of words: the ${V} words found in the most texts (lower-cased, stop words kept), one L2 logistic probe per word under ${Math.min(DEFAULTS.folds, n)}-fold cross-validation; precision and recall at k = ${DEFAULTS.bowK} against predicting each fold's most frequent training words.`,
+    `Occlusion: the first ${few} texts, each content token dropped in turn; 1 − cos to the original at layer ${s.m.summary.layers}.`];
   if (mlm.available) notes.push('Masked-LM decoding reads the head\'s distribution at position 0 (the [CLS] position) of the unedited text.');
   const meta = makeMeta('recover', { ...s, data: s.info, folds: null, poolings, notes });
   return finish({
     ...meta,
-    bow: { vocabulary: 0, k: 0, words: [], rows: [], baseline: { precisionAtK: NaN, recallAtK: NaN } },
+    bow: { vocabulary: V, k: DEFAULTS.bowK, words, rows: bowRows, baseline },
     mlm, occlusion: occ, identification: id.rows,
   }, s.startedAt);
 }

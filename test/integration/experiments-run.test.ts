@@ -196,9 +196,28 @@ describe('runExperiment', () => {
     assert.equal(r.mlm.available, false);
     assert.match(r.mlm.reason!, /no masked-LM head/);
     assert.equal(r.occlusion.length, 5);
+    // bag of words: the 100 most common words of these texts; layer-0 [CLS] is one vector, so each word's probe has
+    // only its intercept, which ranks words by training frequency, as the baseline does (up to the order of words
+    // equally frequent, whose fitted intercepts differ in the last bits)
+    assert.equal(r.bow.k, 5);
+    assert.equal(r.bow.vocabulary, r.bow.words.length);
+    assert.deepEqual(r.bow.words.slice(0, 2), ['and', 'the'], 'in every text, ties alphabetical');
+    assert.deepEqual(r.bow.rows.map((x) => `${x.layer}:${x.pooling}`), ['0:cls', '0:mean', '2:cls', '2:mean']);
+    const bow = (l: number, p: string) => r.bow.rows.find((x) => x.layer === l && x.pooling === p)!;
+    assert.ok(Math.abs(bow(0, 'cls').precisionAtK - r.bow.baseline.precisionAtK) < 0.03, `cls ${bow(0, 'cls').precisionAtK} vs baseline ${r.bow.baseline.precisionAtK}`);
+    assert.ok(Math.abs(bow(0, 'cls').recallAtK - r.bow.baseline.recallAtK) < 0.03);
+    assert.ok(bow(0, 'mean').precisionAtK > r.bow.baseline.precisionAtK + 0.1, `mean ${bow(0, 'mean').precisionAtK} vs baseline ${r.bow.baseline.precisionAtK}`);
     const id0 = r.identification.find((x) => x.layer === 0 && x.pooling === 'cls')!;
     assert.equal(id0.accuracy, 1 / 30);
     assert.equal(id0.chance, 1 / 30);
+    const mlmModel = await ensureFixtureModel('bert-tiny-stock-mlm');
+    const withHead = await runExperiment(engine, { ...base('recover', { layers: [2], limit: 8 }), model: mlmModel }) as RecoverResult;
+    assert.equal(withHead.mlm.available, true);
+    assert.equal(withHead.mlm.texts.length, 5);
+    for (const t of withHead.mlm.texts) {
+      assert.equal(t.top.length, 10);
+      assert.ok(t.top.every((x, i) => x.p > 0 && x.p < 1 && (i === 0 || x.p <= t.top[i - 1].p)));
+    }
   });
 
   test('cancel: an aborted signal stops the run with CancelledError', async () => {
@@ -206,6 +225,14 @@ describe('runExperiment', () => {
     await assert.rejects(runExperiment(engine, base('position'), {
       signal: ac.signal, onProgress: (p) => { if (p.phase === 'embedding') ac.abort(); },
     }), (e) => e instanceof CancelledError);
+    // aborted while the probes train: the next fit does not start
+    for (const kind of ['probe', 'position'] as const) {
+      const late = new AbortController();
+      let trained = 0;
+      await assert.rejects(runExperiment(engine, base(kind, { layers: [1, 2], poolings: kind === 'probe' ? ['cls', 'mean'] : undefined }), {
+        signal: late.signal, onProgress: (p) => { if (p.phase === 'training' && ++trained === 2) late.abort(); },
+      }), (e) => e instanceof CancelledError, kind);
+    }
   });
 
   test('bad input: layers beyond the model, a missing column, too few texts per class for the folds', async () => {
@@ -219,6 +246,8 @@ describe('runExperiment', () => {
     const r = await runExperiment(engine, { ...base('probe', { layers: [2], poolings: ['cls', 'pooler'] }), model: distil }) as ProbeResult;
     assert.deepEqual(r.results.map((x) => x.pooling), ['cls']);
     assert.ok(r.notes.some((n) => /pooler skipped: the model has no pooler/.test(n)), r.notes.join(' | '));
+    await assert.rejects(runExperiment(engine, base('probe', { layers: [1], poolings: ['pooler'] })),
+      (e) => e instanceof EngineError && e.code === 'experiment-args' && /the pooler exists at layer 2 only/.test(e.message));
     const fused = await ensureFixtureModel('bert-tiny-fused');
     await assert.rejects(runExperiment(engine, { ...base('census', { limit: 5 }), model: fused }),
       (e) => e instanceof EngineError && e.code === 'onnx-unsupported' && /census needs attention probabilities/.test(e.message) && /without fused attention/.test(e.message));
@@ -230,6 +259,8 @@ describe('runExperiment', () => {
       ['census', ['--limit', '10'], { limit: 10 }],
       ['probe', ['--layers', '1', '--poolings', 'cls,mean'], { layers: [1], poolings: ['cls', 'mean'] }],
       ['map', ['--layers', '2', '--method', 'umap'], { layers: [2], method: 'umap' }],
+      ['layers', ['--limit', '20'], { limit: 20 }],
+      ['recover', ['--limit', '20', '--layers', '0,2'], { limit: 20, layers: [0, 2] }],
     ] as const) {
       const out = spawnSync(process.execPath, [cliFile, kind, '--model', model, '--data', data, '--seed', '3', '--no-embed-cache', ...flags, '--json'], { encoding: 'utf8' });
       assert.equal(out.status, 0, out.stderr);

@@ -185,6 +185,9 @@ describe('validateForProbe', () => {
     assert.match(e.message, /Class "b" has 3 texts, fewer than the 5 folds/);
     assert.match(e.next!, /Use 3 folds or fewer/);
   });
+  test('folds must be a whole number from 2', () => {
+    for (const f of [1, 0, 2.5, NaN]) assert.throws(() => validateForProbe(info({ a: 9, b: 9 }), f), (e: EngineError) => e.code === 'experiment-args' && /2 or more/.test(e.message), String(f));
+  });
   test('a class with one text cannot be cross-validated at all', () => {
     assert.throws(() => validateForProbe(info({ a: 9, b: 1 }), 2), (e: EngineError) => /Class "b" has 1 text,/.test(e.message) && /at least 2 per class/.test(e.next!));
   });

@@ -83,5 +83,7 @@ describe('experiment flags', () => {
     bad(['probe', '--model', 'M', '--data', 'd', 'stray'], /unexpected argument stray/);
     bad(['probe', '--model', 'M', '--data', 'd', '--json', '--csv'], /choose one/);
     bad(['probe', '--model', 'M', '--data', 'd', '--seed=-1'], /--seed takes a whole number of 0 or more/);
+    bad(['probe', '--model', 'M', '--data', 'd', '--limit', '10'], /--limit is for layers, census and recover/);
+    bad(['census', '--model', 'M', '--data', 'd', '--poolings', 'cls'], /--poolings is for probe and map/);
   });
 });

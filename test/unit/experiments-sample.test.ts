@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reservoir } from '../../src/experiments/meta';
 import { makeRng } from '../../src/experiments/ml';
+import { bowVocabulary } from '../../src/experiments/recover';
 
 async function* count(n: number): AsyncGenerator<number> { for (let i = 0; i < n; i++) yield i; }
 
@@ -20,4 +21,11 @@ test('reservoir: seeded, in stream order, all items when fewer than the limit, u
   for (let s = 0; s < runs; s++) for (const i of (await reservoir(count(50), 5, makeRng(s))).sample) hits[i]++;
   // each item is kept with probability 5/50; over 4000 runs the count is 400 ± 19 (sd): allow 5 sd
   for (const [i, h] of hits.entries()) assert.ok(Math.abs(h - 400) < 95, `item ${i} kept ${h} times`);
+});
+
+test('bag-of-words vocabulary: words in the most texts, lower-cased, ties alphabetical; Y marks each text\'s words', () => {
+  const { words, Y } = bowVocabulary(['The cat and the dog.', 'A cat!', "Dog's day, the end"], 4);
+  // document frequencies: the 2, cat 2, dog 1, dog's 1, and 1, a 1, day 1, end 1
+  assert.deepEqual(words, ['cat', 'the', 'a', 'and']);
+  assert.deepEqual(Array.from(Y), [1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0]);
 });

@@ -146,3 +146,12 @@ for (const c of cvRef.cases) {
     assert.ok(differing <= 1, `${differing} folds differ`);
   });
 }
+
+test('crossValidate stops with the signal’s reason when aborted', () => {
+  const y = balanced(40, 2, 1);
+  const X = noise(40, 3, 1);
+  const ac = new AbortController();
+  ac.abort(new Error('cancelled by the user'));
+  assert.throws(() => crossValidate(X, 40, 3, y, 2, { folds: 4, seed: 1, signal: ac.signal }), /cancelled by the user/);
+  assert.throws(() => probeLayerPooling(X, 40, 3, y, 2, { folds: 4, seed: 1, signal: ac.signal }), /cancelled by the user/);
+});

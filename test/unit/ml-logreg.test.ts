@@ -151,3 +151,23 @@ test('bad input is refused with the cause and the next step', () => {
   assert.throws(() => fitLogReg(Float64Array.from([0, NaN, 2, 3]), 2, 2, Int32Array.from([0, 1]), 2), (e: unknown) => e instanceof MlInputError && /NaN/.test(e.message));
   assert.throws(() => fitLogReg(X, 2, 2, Int32Array.from([0, 1]), 1), (e: unknown) => e instanceof MlInputError && /at least 2/.test(e.message));
 });
+
+test('the WebAssembly SIMD and TypeScript kernels give the same objective, gradient and fit', () => {
+  for (const [K, d] of [[2, 7], [3, 12], [5, 9]] as [number, number][]) {
+    const n = 83;
+    const { X, y } = randomProblem(n, d, K, 30 + K);
+    const rows = K === 2 ? 1 : K;
+    const rng = makeRng(31);
+    const theta = Float64Array.from({ length: rows * d + rows }, () => gaussian(rng) * 0.3);
+    const gj = new Float64Array(theta.length);
+    const gw = new Float64Array(theta.length);
+    const fj = logRegObjective(X, n, d, y, K, 0.5, 'js')(theta, gj);
+    const fw = logRegObjective(X, n, d, y, K, 0.5, 'wasm')(theta, gw);
+    assert.ok(Math.abs(fj - fw) <= 1e-12 * Math.abs(fj), `K = ${K}: ${fj} vs ${fw}`);
+    for (let i = 0; i < theta.length; i++) assert.ok(Math.abs(gj[i] - gw[i]) <= 1e-10 * Math.max(1, Math.abs(gj[i])), `K = ${K}, θ[${i}]`);
+    const mj = fitLogReg(X, n, d, y, K, { backend: 'js' });
+    const mw = fitLogReg(X, n, d, y, K, { backend: 'wasm' });
+    assert.ok(Math.abs(mj.objective - mw.objective) <= 1e-8 * mj.objective);
+    assert.deepEqual([...predict(mj, X, n)], [...predict(mw, X, n)]);
+  }
+});

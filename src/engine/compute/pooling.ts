@@ -130,34 +130,37 @@ export function poolBatchRow(layers: FloatTensor[], b: number, masks: PoolingMas
   for (const [n, w] of [['lastToken', 'last'], ['last', 'last'], ['first', 'first'], ['middle', 'middle']] as const) {
     if (want(n)) picks.push([n, contentTokenIndex(masks.content, w)]);
   }
+  // locals, not lookups in `out`, in the loops below (this runs for every text of a data set at every layer)
+  const mean = out.mean ?? null, meanAll = out.meanWithSpecials ?? null, max = out.max ?? null, sqrtLen = out.meanSqrtLen ?? null;
+  const wantExtra = meanAll !== null;
   const sumC = new Float64Array(H), extra = new Float64Array(H), mx = new Float32Array(H);
   const sq = Math.sqrt(nContent);
+  const content = masks.content, all = masks.all;
   for (let l = 0; l < Lp; l++) {
     const src = layers[l].data;
     const base = b * T * H;
     const o = l * H;
     for (const [n, t] of picks) out[n]!.set(src.subarray(base + t * H, base + t * H + H), o);
     if (!needSum && !needMax) continue;
-    sumC.fill(0); extra.fill(0); mx.fill(-Infinity);
+    sumC.fill(0);
+    if (wantExtra) extra.fill(0);
+    mx.fill(-Infinity);
     for (let t = 0; t < T; t++) {
       const row = base + t * H;
-      if (masks.content[t]) {
+      if (content[t]) {
         for (let h = 0; h < H; h++) {
           const v = src[row + h];
           sumC[h] += v;
           if (v > mx[h]) mx[h] = v;
         }
-      } else if (masks.all[t] && want('meanWithSpecials')) {
+      } else if (wantExtra && all[t]) {
         for (let h = 0; h < H; h++) extra[h] += src[row + h];
       }
     }
-    for (let h = 0; h < H; h++) {
-      const s = sumC[h];
-      if (out.mean) out.mean[o + h] = s / nContent;
-      if (out.meanWithSpecials) out.meanWithSpecials[o + h] = (s + extra[h]) / nAll;
-      if (out.max) out.max[o + h] = mx[h];
-      if (out.meanSqrtLen) out.meanSqrtLen[o + h] = s / sq;
-    }
+    if (mean) for (let h = 0; h < H; h++) mean[o + h] = sumC[h] / nContent;
+    if (meanAll) for (let h = 0; h < H; h++) meanAll[o + h] = (sumC[h] + extra[h]) / nAll;
+    if (max) for (let h = 0; h < H; h++) max[o + h] = mx[h];
+    if (sqrtLen) for (let h = 0; h < H; h++) sqrtLen[o + h] = sumC[h] / sq;
   }
   return out;
 }

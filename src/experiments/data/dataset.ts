@@ -127,7 +127,7 @@ function columnError(file: string, kind: 'text' | 'label', wanted: string, have:
     near ? `Column names are matched exactly: did you mean "${near}"? Set the ${option} to "${near}".` : `Set the ${option} to one of them, or add a header row naming the columns (the first row is always read as the header).`);
 }
 
-const blank = (s: string) => s.trim().length === 0;
+const blank = (s: string) => !/\S/.test(s);
 
 class Counts {
   n = 0;
@@ -278,6 +278,7 @@ export async function readAll(p: string, opts: OpenOptions = {}): Promise<{ text
  * offers the largest fold count that works (2 or more), or says to add texts.
  */
 export function validateForProbe(info: DataInfo, folds: number): void {
+  if (!Number.isInteger(folds) || folds < 2) throw new EngineError('experiment-args', `Cross-validation needs a whole number of folds, 2 or more; got ${folds}.`, 'Use 5 folds (the default) or another whole number from 2 up.');
   const entries = Object.entries(info.classes);
   if (entries.length < 2) checkLabels(info);
   const [minLabel, minCount] = entries.reduce((a, b) => (b[1] < a[1] ? b : a));

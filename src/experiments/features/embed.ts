@@ -48,6 +48,8 @@ const PROBE_TO_EMBED: Record<ProbePooling, EmbedPooling> = {
   cls: 'cls', mean: 'mean', max: 'max', pooler: 'pooler', first: 'first', last: 'last', middle: 'middle', meanWithSpecials: 'meanWithSpecials',
 };
 
+const CHUNK_BYTES = 64 * 2 ** 20;
+
 interface Plan {
   m: LoadedModel;
   model: ExperimentModel;
@@ -124,7 +126,10 @@ async function embedRows(engine: Engine, args: FeatureArgs, p: Plan, ds: Dataset
   const poolings = p.poolings.map((x) => PROBE_TO_EMBED[x]);
   const wantAll = p.layers.length > 1 || p.layers[0] !== p.m.summary.layers;
   let truncated = 0, seen = 0;
-  for await (const e of engine.embed(args.model, texts(), { onnxFile: args.onnxFile, poolings, layers: wantAll ? 'all' : 'last', maxTokens: p.maxTokens, signal: ctx.signal,
+  // embed holds a chunk of results (every pooling at every layer) until the chunk is done: about 64 MiB at most
+  const perText = p.pairs.length * H * 4;
+  const chunk = Math.max(64, Math.min(512, Math.floor(CHUNK_BYTES / perText)));
+  for await (const e of engine.embed(args.model, texts(), { onnxFile: args.onnxFile, poolings, layers: wantAll ? 'all' : 'last', maxTokens: p.maxTokens, signal: ctx.signal, chunk,
     onProgress: (done) => ctx.onProgress?.({ phase: 'embedding', done, total }) })) {
     const { label, text } = queue.shift()!;
     if (e.truncated) truncated++;

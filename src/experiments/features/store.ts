@@ -123,7 +123,7 @@ export class FeatureWriter {
     fs.writeSync(this.textsFd, `${sep}\n${JSON.stringify(text)}`);
     this.pairs.forEach((p, i) => this.pending.get(pairFile(p))!.push(vectors[i].slice()));
     this.written++;
-    if (++this.pendingRows >= 256) this.flush();
+    if (++this.pendingRows >= 64) this.flush();
   }
 
   private flush(): void {
@@ -242,11 +242,17 @@ export function readFeatures(dirs: string[]): FeatureSet & { manifests: FeatureM
     if (!Array.isArray(v) || v.length !== count) throw new EngineError('features', `${path.join(dir, name)} does not hold ${count} entries.`, 'Write that shard again.');
     return v as string[];
   };
-  const labels = new Array<string>(total), texts = new Array<string>(total);
-  ms.forEach((m, i) => {
-    scatter(m.shard.index, readJson(dirs[i], 'labels.json', m.rows.count), labels, 1);
-    scatter(m.shard.index, readJson(dirs[i], 'texts.json', m.rows.count), texts, 1);
-  });
+  const labels = new Array<string>(total);
+  ms.forEach((m, i) => scatter(m.shard.index, readJson(dirs[i], 'labels.json', m.rows.count), labels, 1));
+  let texts: string[] | null = null; // read on first use: for a large data set they are most of the bytes
+  const loadTexts = (): string[] => {
+    if (!texts) {
+      const t = new Array<string>(total);
+      ms.forEach((m, i) => scatter(m.shard.index, readJson(dirs[i], 'texts.json', m.rows.count), t, 1));
+      texts = t;
+    }
+    return texts;
+  };
   const keys = new Set(a.files.map(pairFile));
   const memo = new Map<string, Float32Array>();
   let memoBytes = 0;
@@ -254,7 +260,8 @@ export function readFeatures(dirs: string[]): FeatureSet & { manifests: FeatureM
   const truncated = ms.reduce((s, m) => s + m.truncated, 0);
   if (truncated && !notes.some((n) => n.includes('truncated'))) notes.push(`${truncated} of ${total} texts were truncated to ${a.maxTokens} tokens.`);
   return {
-    n: total, hidden: H, layers: a.layers, poolings: a.poolings, labels, texts, notes, manifests: ms,
+    n: total, hidden: H, layers: a.layers, poolings: a.poolings, labels, notes, manifests: ms,
+    get texts() { return loadTexts(); },
     has: (layer, pooling) => keys.has(pairFile({ layer, pooling })),
     get(layer, pooling) {
       const name = pairFile({ layer, pooling });

@@ -13,6 +13,7 @@
 import { checkLabels, checkShape, MlInputError } from './errors';
 import { addOuter4, addOuterRow, dotAt, logitsRow } from './kernels';
 import { minimize, type LbfgsStop } from './lbfgs';
+import { paddedRows, paddedStride, wasmKernels, type WasmKernels } from './wasm';
 
 export interface LogRegModel {
   /** Classes 0..K-1. */
@@ -45,17 +46,28 @@ export interface LogRegOptions {
   tol?: number;
   /** L-BFGS correction pairs kept (default 10, scipy's maxcor as scikit-learn uses it). */
   memory?: number;
+  /** Inner loops: WebAssembly SIMD where available ('auto', default), or the TypeScript loops ('js'). */
+  backend?: KernelBackend;
   /** Start from this model's coefficients (warm start) instead of zeros; K and d must match. */
   init?: LogRegModel;
 }
 
 type Mat = Float32Array | Float64Array;
+/** Which inner loops run a pass over the data: 'auto' = WebAssembly SIMD where the runtime has it, else 'js'. */
+export type KernelBackend = 'auto' | 'wasm' | 'js';
 
 /**
  * The scaled objective F(θ) = Σᵢ log-loss + ‖W‖²/(2C) and its gradient, θ = [W row-major, b]. Exported for tests
  * (finite differences, optimality) and for callers that want to check a solution. X is copied to Float64 if needed.
  */
-export function logRegObjective(X0: Mat, n: number, d: number, y: Int32Array, K: number, C: number): (theta: Float64Array, grad: Float64Array) => number {
+export function logRegObjective(
+  X0: Mat, n: number, d: number, y: Int32Array, K: number, C: number, backend: KernelBackend = 'auto',
+): (theta: Float64Array, grad: Float64Array) => number {
+  if (backend !== 'js') {
+    const kern = wasmKernels();
+    if (kern) return wasmObjective(kern, X0, n, d, y, K, C);
+    if (backend === 'wasm') throw new MlInputError('WebAssembly SIMD is not available in this runtime.', "Use the 'js' or 'auto' kernels.");
+  }
   const X = X0 instanceof Float64Array ? X0 : Float64Array.from(X0);
   const rows = K === 2 ? 1 : K;
   const nW = rows * d;
@@ -136,6 +148,85 @@ export function logRegObjective(X0: Mat, n: number, d: number, y: Int32Array, K:
   };
 }
 
+/**
+ * The same objective with the two products in WebAssembly SIMD (wasm.ts): X is copied once into the instance's
+ * memory with a padded row stride; each call copies W in, runs Z = X·Wᵀ, computes the loss and the residuals R in
+ * TypeScript, runs G = Rᵀ·X and copies G out.
+ */
+function wasmObjective(kern: WasmKernels, X: Mat, n: number, d: number, y: Int32Array, K: number, C: number): (theta: Float64Array, grad: Float64Array) => number {
+  const rows = K === 2 ? 1 : K;
+  const nW = rows * d;
+  const invC = 1 / C;
+  const dp = paddedStride(d);
+  const mp = paddedRows(n); // rows n..mp-1 of X and R stay zero
+  const xo = 0;
+  const wo = mp * dp;
+  const zo = wo + rows * dp;
+  const ro = zo + mp * rows;
+  const go = ro + mp * rows;
+  const bytes = (go + rows * dp) * 8;
+  const have = kern.memory.buffer.byteLength;
+  if (bytes > have) kern.memory.grow(Math.ceil((bytes - have) / 65536));
+  const F = new Float64Array(kern.memory.buffer);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) F[xo + i * dp + j] = X[i * d + j];
+  return (t, g) => {
+    for (let k = 0; k < rows; k++) for (let j = 0; j < d; j++) F[wo + k * dp + j] = t[k * d + j];
+    kern.logits(xo * 8, mp, dp, wo * 8, rows, zo * 8);
+    let F0 = 0;
+    if (rows === 1) {
+      const b = t[nW];
+      let gb = 0;
+      for (let i = 0; i < n; i++) {
+        const s = F[zo + i] + b;
+        const yi = y[i] === 1 ? 1 : 0;
+        let p: number;
+        if (s >= 0) {
+          const e = Math.exp(-s);
+          F0 += s + Math.log1p(e) - yi * s;
+          p = 1 / (1 + e);
+        } else {
+          const e = Math.exp(s);
+          F0 += Math.log1p(e) - yi * s;
+          p = e / (1 + e);
+        }
+        F[ro + i] = p - yi;
+        gb += p - yi;
+      }
+      g[nW] = gb;
+    } else {
+      for (let k = 0; k < K; k++) g[nW + k] = 0;
+      for (let i = 0; i < n; i++) {
+        const zi = zo + i * K;
+        let zmax = -Infinity;
+        for (let k = 0; k < K; k++) {
+          const v = F[zi + k] + t[nW + k];
+          F[zi + k] = v;
+          if (v > zmax) zmax = v;
+        }
+        let se = 0;
+        for (let k = 0; k < K; k++) se += Math.exp(F[zi + k] - zmax);
+        const lse = zmax + Math.log(se);
+        const yi = y[i];
+        F0 += lse - F[zi + yi];
+        for (let k = 0; k < K; k++) {
+          const rk = Math.exp(F[zi + k] - lse) - (k === yi ? 1 : 0);
+          F[ro + i * K + k] = rk;
+          g[nW + k] += rk;
+        }
+      }
+    }
+    F.fill(0, go, go + rows * dp);
+    kern.gradAcc(xo * 8, mp, dp, ro * 8, rows, go * 8);
+    let ww = 0;
+    for (let k = 0; k < rows; k++) for (let j = 0; j < d; j++) {
+      const w = t[k * d + j];
+      ww += w * w;
+      g[k * d + j] = F[go + k * dp + j] + w * invC;
+    }
+    return F0 + 0.5 * ww * invC;
+  };
+}
+
 /** Fit on n rows of d features (row-major), labels in 0..K-1. */
 export function fitLogReg(X: Mat, n: number, d: number, y: Int32Array, K: number, opts: LogRegOptions = {}): LogRegModel {
   checkShape(X, n, d);
@@ -154,7 +245,7 @@ export function fitLogReg(X: Mat, n: number, d: number, y: Int32Array, K: number
     theta.set(m.W, 0);
     theta.set(m.b, rows * d);
   }
-  const fg = logRegObjective(X, n, d, y, K, C);
+  const fg = logRegObjective(X, n, d, y, K, C, opts.backend);
   const res = minimize(fg, theta, { maxIter: opts.maxIter ?? 100, gtol: opts.tol ?? 1e-4, m: opts.memory ?? 10 });
   const W = res.x.slice(0, rows * d);
   const b = res.x.slice(rows * d);
