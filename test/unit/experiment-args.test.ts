@@ -25,7 +25,11 @@ test('experimentArgs: settings and data become the runner arguments; bad setting
     { kind: 'probe', model: '/models/m', data: 'builtin:sentences', layers: 'all', folds: 5, seed: 0 });
   assert.deepEqual(experimentArgs('map', 'org/name', { data: '/d/x.csv', textColumn: 'sentence', labelColumn: 'topic' },
     { ...settings, onnxFile: 'onnx/model_quantized.onnx', maxTokens: 64, folds: 3, seed: 9, layers: '0,2', maxTexts: 100 }),
-  { kind: 'map', model: 'org/name', data: '/d/x.csv', layers: [0, 2], folds: 3, seed: 9, onnxFile: 'onnx/model_quantized.onnx', textColumn: 'sentence', labelColumn: 'topic', maxTokens: 64, limit: 100 });
+  { kind: 'map', model: 'org/name', data: '/d/x.csv', layers: [0, 2], folds: 3, seed: 9, onnxFile: 'onnx/model_quantized.onnx', textColumn: 'sentence', labelColumn: 'topic', maxTokens: 64 },
+  'the map uses every text: no limit');
+  // maxTexts reaches the kinds that sample (the CLI refuses --limit for the others)
+  for (const kind of ['layers', 'census', 'recover'] as const) assert.equal((experimentArgs(kind, 'm', { data: 'builtin:sentences' }, { ...settings, maxTexts: 50 }) as { limit?: number }).limit, 50, kind);
+  for (const kind of ['probe', 'position', 'map'] as const) assert.equal((experimentArgs(kind, 'm', { data: 'builtin:sentences' }, { ...settings, maxTexts: 50 }) as { limit?: number }).limit, undefined, kind);
   assert.match(experimentArgs('probe', 'm', { data: 'x.csv' }, { ...settings, folds: 1 }) as string, /folds is 1: .* at least 2/);
   assert.match(experimentArgs('probe', 'm', { data: 'x.csv' }, { ...settings, layers: 'x' }) as string, /clsLens\.experiments\.layers/);
 });

@@ -18,6 +18,9 @@ export const EXPERIMENT_COMMANDS: Record<ExperimentKind, { id: string; title: st
 /** Kinds whose results need a label per text (the probes train on labels; the map colours by them). */
 export const NEEDS_LABELS: ReadonlySet<ExperimentKind> = new Set(['probe', 'position', 'map']);
 
+/** Kinds that use a seeded sample of the texts (`limit`); the probe, position test and map use every text. */
+export const SAMPLED_KINDS: ReadonlySet<ExperimentKind> = new Set(['layers', 'census', 'recover']);
+
 export const BUILTIN_DATA = 'builtin:sentences';
 
 /** What the user chose to run on (remembered per workspace). */
@@ -68,7 +71,7 @@ export function experimentArgs(kind: ExperimentKind, modelRef: string, data: Dat
   if (data.textColumn) args.textColumn = data.textColumn;
   if (data.labelColumn) args.labelColumn = data.labelColumn;
   if (s.maxTokens > 0) args.maxTokens = s.maxTokens;
-  if (s.maxTexts > 0) args.limit = s.maxTexts;
+  if (s.maxTexts > 0 && SAMPLED_KINDS.has(kind)) args.limit = s.maxTexts;
   return args;
 }
 
