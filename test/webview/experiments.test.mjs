@@ -173,7 +173,7 @@ test('census: five layer × head heatmaps, sinks listed and marked', async () =>
       data: { file: 'builtin:sentences', format: 'csv', sha256: 'bb', n: 10, textColumn: 'text', labelColumn: 'label', classes: {}, skipped: {} },
       seed: 0, folds: null, layers: [1, 2, 3, 4], poolings: [], maxTokens: 0, partial: false, notes: [], startedAt: '', elapsedMs: 5,
       texts: 10, toCls: t((l, h) => (l === 2 && h === 1 ? 0.7 : 0.1)), toSep: t(() => 0.05), toPunct: t(() => 0.02), toSelf: t((l, h) => 0.01 * (l + h)), entropy: t((l) => 1 + l),
-      sinks: [{ layer: 2, head: 1, toCls: 0.7, toSep: 0.05 }] } }, '*');
+      sinks: [{ layer: 3, head: 1, toCls: 0.7, toSep: 0.05 }] } }, '*');
   }, VERSION);
   await w.flush();
   assert.equal(await w.locator('#exp-random-badge').count(), 0, 'no badge for a trained model');
@@ -183,7 +183,9 @@ test('census: five layer × head heatmaps, sinks listed and marked', async () =>
     assert.equal(await w.locator(`#hm-census-${k}`).getAttribute('data-state'), 'ready', k);
     assert.equal(await w.locator(`#hm-census-${k}-canvas`).getAttribute('data-rows'), '4');
   }
+  // the runner names a sink's layer as its row's layer id (1..L) and its head from 0; the view shows heads from 1
   assert.deepEqual(await tableRows('#census-sinks'), [['3', '2', fmt(0.7), fmt(0.05)]]);
+  assert.equal(await w.locator('#census-table-toCls tbody tr').nth(2).locator('th').textContent(), 'layer 3');
   assert.equal(await w.locator('#census-table-toCls td.sink').count(), 1);
   assert.equal(await w.locator('#census-table-toCls td.sink').textContent(), fmt(0.7));
   assert.equal(await w.text('#hm-census-entropy-max'), fmt(4));

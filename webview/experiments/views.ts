@@ -93,16 +93,20 @@ export function layersView(r: LayersResult): HTMLElement {
 const CENSUS = [['toCls', 'attention to [CLS]'], ['toSep', 'attention to [SEP]'], ['toPunct', 'attention to punctuation'], ['toSelf', 'attention to itself'], ['entropy', 'entropy (nats)']] as const;
 
 export function censusView(r: CensusResult): HTMLElement {
-  const sinkKey = new Set(r.sinks.map((s) => `${s.layer}:${s.head}`));
+  // rows are attention layers 1..L (the attention that makes hidden state l); a sink names its layer that way, its
+  // head from 0
+  const L0 = r.toCls.dims[0];
+  const rowLayers = r.layers.length === L0 ? r.layers : Array.from({ length: L0 }, (_, l) => l + 1);
+  const sinkKey = new Set(r.sinks.map((s) => `${rowLayers.indexOf(s.layer)}:${s.head}`));
   const maps = CENSUS.map(([key, title]) => {
     const t = r[key];
     const [L, H] = t.dims;
-    const rowLabels = Array.from({ length: L }, (_, l) => `layer ${l + 1}`);
+    const rowLabels = Array.from({ length: L }, (_, l) => `layer ${rowLayers[l] ?? l + 1}`);
     const colLabels = Array.from({ length: H }, (_, h) => `${h + 1}`);
     const hm = new Heatmap({
       id: `hm-census-${key}`, title, scale: 'sequential', rowLabels, colLabels, rowTitle: 'layer', colTitle: 'head', exportName: `census-${key}`,
       range: key === 'entropy' ? undefined : { min: 0, max: 1 },
-      describe: (l, h, v) => `layer ${l + 1}, head ${h + 1}: ${fmt(v)}${sinkKey.has(`${l}:${h}`) ? ' — sink (more than half to [CLS]+[SEP])' : ''}`,
+      describe: (l, h, v) => `${rowLabels[l]}, head ${h + 1}: ${fmt(v)}${sinkKey.has(`${l}:${h}`) ? ' — sink (more than half to [CLS]+[SEP])' : ''}`,
     });
     hm.setData(t.data, L, H);
     const table = el('table', { id: `census-table-${key}`, class: 'data-table' }, el('caption', {}, title),
@@ -114,9 +118,9 @@ export function censusView(r: CensusResult): HTMLElement {
   const sinks = r.sinks.length
     ? el('table', { id: 'census-sinks', class: 'data-table' }, el('caption', {}, `Sink heads (more than half their attention to [CLS] + [SEP]): ${r.sinks.length}`),
       el('thead', {}, el('tr', {}, ...['layer', 'head', 'to [CLS]', 'to [SEP]'].map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, ...r.sinks.map((s) => el('tr', {}, el('td', {}, String(s.layer + 1)), el('td', {}, String(s.head + 1)), cell(s.toCls, 'toCls'), cell(s.toSep, 'toSep')))))
+      el('tbody', {}, ...r.sinks.map((s) => el('tr', {}, el('td', {}, String(s.layer)), el('td', {}, String(s.head + 1)), cell(s.toCls, 'toCls'), cell(s.toSep, 'toSep')))))
     : note('No sink heads: no head sends more than half its attention to [CLS] + [SEP].', { id: 'census-sinks' });
-  return el('div', { id: 'census-view' }, el('p', { class: 'meta' }, `Means over ${r.texts} texts and their query tokens; layers numbered from 1 (attention layers), heads from 1.`),
+  return el('div', { id: 'census-view' }, el('p', { class: 'meta' }, `Means over ${r.texts} texts and their query tokens; rows are attention layers (layer l makes hidden state l), heads numbered from 1.`),
     sinks, el('div', { class: 'chart-grid' }, ...maps));
 }
 
