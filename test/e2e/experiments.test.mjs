@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  canvasStats, cli, closeAllEditors, env, notification, openWorkbench, restoreWorkspaceSettings, runCommand, screenshotAfterEach,
+  canvasStats, cli, closeAllEditors, env, notification, openWorkbench, quickPick, restoreWorkspaceSettings, runCommand, screenshotAfterEach,
   screenshotElement, setWorkspaceSettings, webviewFrame,
 } from './lib.mjs';
 
@@ -36,10 +36,19 @@ after(async () => {
 
 const quickInput = () => page.locator('.quick-input-widget input');
 
+/**
+ * Runs an experiment command from the palette and waits for its data pick. (lib's runCommand waits for the quick
+ * input to close, but these commands open the next one at once.)
+ */
+async function runExperimentCommand(title) {
+  await quickPick(page, ['F1', 'Control+Shift+P'], `>${title}`, title);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget input[placeholder^="Which texts"]').waitFor({ timeout: 30_000 });
+}
+
 /** Runs the probe from the palette on the builtin sentences; returns the results panel's frame. */
 async function runProbeOnBuiltin() {
-  await runCommand(page, PROBE);
-  await quickInput().waitFor();
+  await runExperimentCommand(PROBE);
   await quickInput().fill('sample sentences');
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'sample sentences' }).waitFor();
   await page.keyboard.press('Enter');
@@ -119,8 +128,7 @@ test('bad input: a class smaller than the folds says so and offers fewer folds; 
     .concat([[12, 'rain is expected all day', 'weather'], [13, 'a cold wind from the north', 'weather']]);
   fs.writeFileSync(file, `id,sentence,topic\n${rows.map((r) => r.join(',')).join('\n')}\n`);
   try {
-    await runCommand(page, 'CLS Lens: Run Position Test…');
-    await quickInput().waitFor();
+    await runExperimentCommand('CLS Lens: Run Position Test…');
     await quickInput().fill('Choose a file');
     await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Choose a file' }).waitFor();
     await page.keyboard.press('Enter');
@@ -153,8 +161,7 @@ test('bad input: a class smaller than the folds says so and offers fewer folds; 
 
 test('map: cls and mean side by side, the JSON export equals cls-lens map --json, a click inspects the text', { skip, timeout: 240_000 }, async () => {
   await closeAllEditors(page);
-  await runCommand(page, 'CLS Lens: Show Embedding Map…');
-  await quickInput().waitFor();
+  await runExperimentCommand('CLS Lens: Show Embedding Map…');
   await quickInput().fill('sample sentences (builtin)');
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'sample sentences' }).waitFor();
   await page.keyboard.press('Enter');
