@@ -109,9 +109,9 @@ function finish<R extends ExperimentResult>(r: R, startedAt: Date): R {
   return r;
 }
 
-function truncationNote(s: Setup, encs: { truncation: { truncated: boolean } }[]): void {
+function truncationNote(s: Setup, encs: { truncation: { truncated: boolean; maxTokens: number } }[]): void {
   const cut = encs.filter((e) => e.truncation.truncated).length;
-  if (cut) s.notes.push(`${cut} of ${encs.length} texts were cut to ${s.maxTokens} tokens.`);
+  if (cut) s.notes.push(`${cut} of ${encs.length} texts were cut to ${encs[0].truncation.maxTokens} tokens${encs[0].truncation.maxTokens < s.maxTokens ? ' (one below the cap, to leave room for the moved [CLS])' : ''}.`);
 }
 
 // ---- 2. position

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { EngineError } from '../../src/engine/errors';
 import { CsvParser } from '../../src/experiments/data/csv';
-import { openDataset, readAll, validateForProbe } from '../../src/experiments/data';
+import { findDataFolder, openDataset, readAll, validateForProbe } from '../../src/experiments/data';
 import type { DataInfo } from '../../src/shared/experiments';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-data-'));
@@ -207,6 +207,11 @@ describe('the shipped data set', () => {
       assert.ok(words >= 4 && words <= 30, `${words} words: ${t}`);
     }
     assert.equal(r.info.sha256, '95fd3acf5ce128d05f96f38283df7ebdc0ef2972d03ba8a0e11dd51899f80aa1', 'data/README.md names this hash');
+  });
+  test('data/ is found above dist/, out/ and src/ bundles alike, and not from elsewhere', () => {
+    const root = path.resolve(findDataFolder()!, '..');
+    for (const from of ['dist', 'out/test/unit', 'src/experiments/data']) assert.equal(findDataFolder(path.join(root, from)), path.join(root, 'data'), from);
+    assert.equal(findDataFolder(os.tmpdir()), null);
   });
   test('a bag of words separates the classes reasonably (leave-one-out naive Bayes well above chance, below perfect)', async () => {
     const { texts, labels } = await readAll('builtin:sentences');

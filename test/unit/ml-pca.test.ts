@@ -101,7 +101,7 @@ for (const [n, d] of [[40, 7], [6, 30]] as [number, number][]) {
       const v = ref.vectors[k];
       for (let a = 0; a < d; a++) assert.ok(Math.abs(S[a].reduce((s, x, b) => s + x * v[b], 0) - ref.values[k] * v[a]) < 1e-9);
     }
-    const r = pcaFit(X, n, d);
+    const r = pcaFit(X, n, d, { tol: 1e-12 });
     for (let k = 0; k < 2; k++) {
       assert.ok(Math.abs(r.variance[k] - ref.values[k]) <= 1e-9 * ref.values[0], `λ${k + 1} ${r.variance[k]} vs ${ref.values[k]}`);
       const c = ref.vectors[k].reduce((s, x, j) => s + x * r.components[k * d + j], 0);

@@ -8,7 +8,7 @@
 // Features are standardised per fold with the training rows' statistics, as in crossValidate.
 import { checkShape, MlInputError } from './errors';
 import { shuffledFolds, splitFold } from './folds';
-import { decisionFunction, fitLogReg } from './logreg';
+import { decisionFunction, fitLogReg, type KernelBackend } from './logreg';
 import { makeRng } from './rng';
 import { applyStandardizer, fitStandardizer } from './standardize';
 
@@ -21,6 +21,8 @@ export interface BowOptions {
   C?: number;
   /** L-BFGS iterations per probe (default 100). */
   maxIter?: number;
+  /** Inner loops of the fits (default 'auto': WebAssembly SIMD where available). */
+  backend?: KernelBackend;
   /** After each word's probe in each fold: done of total fits. */
   onProgress?: (done: number, total: number) => void;
   /** Checked between fits; when aborted, throws its reason. */
@@ -111,7 +113,7 @@ export function bowProbe(X: Float32Array | Float64Array, n: number, d: number, Y
       if (pos === 0 || pos === train.length) {
         for (const i of test) scores[i * V + v] = pos === 0 ? -Infinity : Infinity;
       } else {
-        const model = fitLogReg(Ztr, train.length, d, y, 2, { C: opts.C, maxIter: opts.maxIter });
+        const model = fitLogReg(Ztr, train.length, d, y, 2, { C: opts.C, maxIter: opts.maxIter, backend: opts.backend });
         if (!model.converged) notConverged++;
         const z = decisionFunction(model, Zte, test.length);
         for (let t = 0; t < test.length; t++) scores[test[t] * V + v] = z[t];

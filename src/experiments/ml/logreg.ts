@@ -65,8 +65,9 @@ export function logRegObjective(
 ): (theta: Float64Array, grad: Float64Array) => number {
   if (backend !== 'js') {
     const kern = wasmKernels();
-    if (kern) return wasmObjective(kern, X0, n, d, y, K, C);
-    if (backend === 'wasm') throw new MlInputError('WebAssembly SIMD is not available in this runtime.', "Use the 'js' or 'auto' kernels.");
+    const fg = kern ? wasmObjective(kern, X0, n, d, y, K, C) : null;
+    if (fg) return fg;
+    if (backend === 'wasm') throw new MlInputError('WebAssembly SIMD is not available in this runtime (or its memory cannot hold the data).', "Use the 'js' or 'auto' kernels.");
   }
   const X = X0 instanceof Float64Array ? X0 : Float64Array.from(X0);
   const rows = K === 2 ? 1 : K;
@@ -153,7 +154,7 @@ export function logRegObjective(
  * memory with a padded row stride; each call copies W in, runs Z = X·Wᵀ, computes the loss and the residuals R in
  * TypeScript, runs G = Rᵀ·X and copies G out.
  */
-function wasmObjective(kern: WasmKernels, X: Mat, n: number, d: number, y: Int32Array, K: number, C: number): (theta: Float64Array, grad: Float64Array) => number {
+function wasmObjective(kern: WasmKernels, X: Mat, n: number, d: number, y: Int32Array, K: number, C: number): ((theta: Float64Array, grad: Float64Array) => number) | null {
   const rows = K === 2 ? 1 : K;
   const nW = rows * d;
   const invC = 1 / C;
@@ -166,7 +167,12 @@ function wasmObjective(kern: WasmKernels, X: Mat, n: number, d: number, y: Int32
   const go = ro + mp * rows;
   const bytes = (go + rows * dp) * 8;
   const have = kern.memory.buffer.byteLength;
-  if (bytes > have) kern.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (bytes > 2 ** 32 - 65536) return null; // beyond wasm32's 4 GiB: the TypeScript loops take it
+  try {
+    if (bytes > have) kern.memory.grow(Math.ceil((bytes - have) / 65536));
+  } catch {
+    return null; // the runtime refused the memory
+  }
   const F = new Float64Array(kern.memory.buffer);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) F[xo + i * dp + j] = X[i * d + j];
   return (t, g) => {

@@ -24,7 +24,8 @@ export function pca2(X: Float32Array | Float64Array, n: number, d: number): Floa
   return pcaFit(X, n, d).xy;
 }
 
-export function pcaFit(X: Float32Array | Float64Array, n: number, d: number): PcaResult {
+export function pcaFit(X: Float32Array | Float64Array, n: number, d: number, opts: { tol?: number } = {}): PcaResult {
+  const tol = opts.tol ?? 1e-7;
   checkShape(X, n, d);
   if (n < 1 || d < 1) throw new MlInputError(`PCA needs at least one row and one feature (got ${n} × ${d}).`, 'Use a non-empty data set.');
   for (let i = 0; i < X.length; i++) if (!Number.isFinite(X[i])) throw new MlInputError(`Feature ${i % d} of row ${Math.floor(i / d)} is ${X[i]}.`, 'Remove rows with NaN or infinite features.');
@@ -116,7 +117,7 @@ export function pcaFit(X: Float32Array | Float64Array, n: number, d: number): Pc
     for (let k = 0; k < Math.min(2, p); k++) {
       let r = 0;
       for (let j = 0; j < d; j++) { const e = AU[k * d + j] - lambda[k] * U[k * d + j]; r += e * e; }
-      if (Math.sqrt(r) > 1e-10 * scale) done = false;
+      if (Math.sqrt(r) > tol * scale) done = false;
     }
     if (done || lambda[0] <= 0) break;
     Q = Float64Array.from(AU);
