@@ -45,6 +45,23 @@ describe('experiment job', () => {
     assert.ok(result.kind === 'layers' && result.rows.length >= 2, 'a row per layer');
   });
 
+  test('the probe streams its rows as partials (marked partial, growing, before the result); the result has them all', async () => {
+    const order: string[] = [];
+    const partials: ExperimentResult[] = [];
+    const result = await client.run('experiment', { kind: 'probe', model, data: 'builtin:sentences', folds: 3, seed: 1, poolings: ['cls', 'mean'], cacheDir: false }, {
+      onPartial: (r) => { order.push('partial'); partials.push(r); },
+    }).then((r) => { order.push('result'); return r; });
+    assert.ok(partials.length >= 2, `partials: ${partials.length}`);
+    assert.equal(order[order.length - 1], 'result');
+    assert.ok(partials.every((p) => p.partial && p.kind === 'probe'));
+    const sizes = partials.map((p) => (p.kind === 'probe' ? p.results.length : -1));
+    assert.deepEqual(sizes, sizes.map((_, i) => i + 1), 'one more row each time');
+    assert.ok(result.kind === 'probe' && !result.partial);
+    const last = partials[partials.length - 1];
+    assert.ok(last.kind === 'probe' && result.kind === 'probe');
+    assert.deepEqual(last.results, result.results, 'the last partial holds every row of the result');
+  });
+
   test('cancel halfway (at the first partial, or the first counted progress): CancelledError, a partial stays readable', async () => {
     const cancel = new CancelSource();
     let first: ExperimentResult | null = null;
