@@ -31,6 +31,11 @@ const builds = [
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
     entryPoints: [rel('webview/app/main.ts')], outfile: rel('dist/webview/main.js'), logLevel: 'warning',
   },
+  {
+    // the experiment results panel: its own bundle, same CSP and stylesheets (plus experiments.css)
+    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
+    entryPoints: [rel('webview/experiments/main.ts')], outfile: rel('dist/webview/experiments.js'), logLevel: 'warning',
+  },
 ];
 // Bundles whose entry does not exist yet are skipped (the tree grows issue by issue).
 for (let i = builds.length - 1; i >= 0; i--) if (!fs.existsSync(builds[i].entryPoints[0])) builds.splice(i, 1);
@@ -49,6 +54,7 @@ function copyAssets() {
     fs.copyFileSync(rel(`node_modules/@vscode/codicons/dist/${f}`), path.join(dst, f));
   }
   fs.copyFileSync(rel('media/main.css'), path.join(dst, 'main.css'));
+  if (fs.existsSync(rel('media/experiments.css'))) fs.copyFileSync(rel('media/experiments.css'), path.join(dst, 'experiments.css'));
 }
 
 const t0 = Date.now();

@@ -27,6 +27,8 @@ npm run -s package >"$DEMO/package.log" 2>&1 || { tail -40 "$DEMO/package.log"; 
 
 say "fresh demo workspace in ${WS#"$ROOT"/}"
 rm -rf "$WS"; cp -r "$ROOT/test/e2e/workspace" "$WS"
+# the labelled sample sentences (data/README.md), for the experiments (README.md in the workspace says which command)
+cp "$ROOT/data/sentences.csv" "$WS/sentences.csv"
 
 # ---- demo model ------------------------------------------------------------------------------------------------
 # No pretrained model can be downloaded here, so the demo generates a BERT-mini-shaped model (4 layers × 4 heads,
@@ -65,7 +67,8 @@ cat <<EOF
 
   Select a sentence in sample.txt, then right-click > "Inspect Selection", or run
   "CLS Lens: Inspect Selection" from the command palette (F1). The CLS Lens icon in the activity bar
-  opens the side view. Logs: ${DEMO#"$ROOT"/}/code-server.log and ${PROFILE#"$ROOT"/}/user-data/logs/.
+  opens the side view. For the experiments, run "CLS Lens: Run Pooling Probe…" (F1) and choose sentences.csv
+  (400 labelled sentences, 5 classes) or the builtin sample sentences. Logs: ${DEMO#"$ROOT"/}/code-server.log and ${PROFILE#"$ROOT"/}/user-data/logs/.
 
   Press Ctrl-C to stop.
 

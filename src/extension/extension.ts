@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { followSelection, registerCommands } from './commands';
+import { registerExperimentCommands } from './experiments/commands';
 import { LensController } from './inspection/controller';
 import { LensStore } from './store';
 import { HubTokenStore } from './models/token';
@@ -21,6 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     InspectorPanel.registerSerializer(services),
     ...registerCommands({ extensionUri: context.extensionUri, store, controller, log, globalState: context.globalState, tokens }),
     followSelection(store, controller),
+    ...registerExperimentCommands({ extensionUri: context.extensionUri, log, workspaceState: context.workspaceState, tokens }),
   );
   log.info('CLS Lens activated');
 }

@@ -175,11 +175,12 @@ export function shell() {
  * The page HTML: src/extension/views/html.ts's webviewHtml with the harness origin as cspSource, the harness theme
  * stylesheet first, and the theme classes VS Code puts on <body>.
  */
-export async function webviewHtml({ surface, nonce, title = 'CLS Lens', theme = 'dark' }) {
+export async function webviewHtml({ surface, nonce, title = 'CLS Lens', theme = 'dark', bundle = 'main' }) {
   const kind = theme === 'light' ? 'vscode-light' : 'vscode-dark';
   const html = (await shell()).webviewHtml({
-    cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/dist/webview/main.js`, surface, title,
-    styleUris: [`${ORIGIN}/harness/theme.css`, `${ORIGIN}/dist/webview/codicon.css`, `${ORIGIN}/dist/webview/main.css`],
+    cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/dist/webview/${bundle}.js`, surface, title,
+    styleUris: [`${ORIGIN}/harness/theme.css`, `${ORIGIN}/dist/webview/codicon.css`, `${ORIGIN}/dist/webview/main.css`,
+      ...(bundle === 'main' ? [] : [`${ORIGIN}/dist/webview/${bundle}.css`])],
   });
   const body = `<body data-surface="${surface}">`;
   if (!html.includes(body)) throw new Error(`src/extension/views/html.ts no longer writes ${body}: update webviewHtml in test/webview/harness.mjs`);
@@ -195,11 +196,12 @@ export async function webviewHtml({ surface, nonce, title = 'CLS Lens', theme = 
  * @param {Record<string,string>} [o.cssVars]  extra or overriding --vscode-* variables, without the prefix
  * @param {{width:number,height:number}} [o.viewport]
  * @param {boolean} [o.waitForReady=true]  wait until the bundle has posted its first message
+ * @param {string} [o.bundle='main']  the bundle under dist/webview/ (e.g. 'experiments': experiments.js and .css)
  */
 export async function openWebview(o = {}) {
-  const { surface = 'panel', state, theme = 'dark', cssVars = {}, viewport = { width: 900, height: 700 }, waitForReady = true } = o;
-  if (!fs.existsSync(path.join(DIST, 'main.js'))) {
-    throw new Error(`${path.relative(ROOT, DIST)}/main.js is missing: run "node scripts/build.mjs" (npm run test:webview does)`);
+  const { surface = 'panel', state, theme = 'dark', cssVars = {}, viewport = { width: 900, height: 700 }, waitForReady = true, bundle = 'main' } = o;
+  if (!fs.existsSync(path.join(DIST, `${bundle}.js`))) {
+    throw new Error(`${path.relative(ROOT, DIST)}/${bundle}.js is missing: run "node scripts/build.mjs" (npm run test:webview does)`);
   }
   const b = await browser();
   const context = await b.newContext({ viewport, deviceScaleFactor: 1 });
@@ -214,7 +216,7 @@ export async function openWebview(o = {}) {
   await context.route('**/*', (route) => { w.failedRequests.push(`${route.request().url()} (outside the harness origin)`); return route.abort(); });
   await context.route(`${ORIGIN}/**`, async (route) => {
     const { pathname } = new URL(route.request().url());
-    if (pathname === '/index.html') return route.fulfill({ status: 200, contentType: 'text/html', body: await webviewHtml({ surface, nonce, theme }) });
+    if (pathname === '/index.html') return route.fulfill({ status: 200, contentType: 'text/html', body: await webviewHtml({ surface, nonce, theme, bundle }) });
     if (pathname === '/harness/theme.css') return route.fulfill({ status: 200, contentType: 'text/css', body: themeCss(theme, cssVars) });
     if (pathname.startsWith('/dist/webview/')) {
       const file = path.join(DIST, path.normalize(decodeURIComponent(pathname.slice('/dist/webview/'.length))));

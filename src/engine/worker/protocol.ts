@@ -7,6 +7,8 @@ import type { ErrorInfo } from '../errors';
 import type { MatrixPayload } from '../compute/matrix';
 import type { MatrixKind } from '../../shared/protocol';
 import type { HubModel } from '../models/hub/types';
+import type { ExperimentArgs } from '../../experiments/types';
+import type { ExperimentResult } from '../../shared/experiments';
 import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../../shared/types';
 
 export interface LoadArgs {
@@ -83,6 +85,8 @@ export interface JobKinds {
   embed: { args: EmbedArgs; partial: EmbedPartial; result: EmbedResult };
   matrix: { args: MatrixArgs; partial: never; result: MatrixPayload | null };
   download: { args: DownloadArgs; partial: never; result: HubModel };
+  /** One experiment run (src/experiments/run.ts); partials are the result so far, marked partial. */
+  experiment: { args: ExperimentArgs; partial: ExperimentResult; result: ExperimentResult };
 }
 export type JobKind = keyof JobKinds;
 export type JobArgs<K extends JobKind> = JobKinds[K]['args'];
