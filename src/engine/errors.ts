@@ -60,11 +60,16 @@ export class EngineError extends Error {
    * `summary` is the cause; `next` a surface-neutral next step; `fix` the input to change (default: the code's rule in
    * DEFAULT_FIX). `message` is the cause and the neutral next step.
    */
-  constructor(readonly code: EngineErrorCode, readonly summary: string, readonly next?: string, fix?: ErrorFix) {
+  constructor(readonly code: EngineErrorCode, readonly summary: string, readonly next?: string, fix?: ErrorFix, readonly retry?: ErrorRetry) {
     super(next ? `${summary} ${next}` : summary);
     this.name = 'EngineError';
     this.fix = fix ?? DEFAULT_FIX[code];
   }
+}
+
+/** Settings with which the same request would work, for a surface to offer as one click ("Run with 3 folds"). */
+export interface ErrorRetry {
+  folds?: number;
 }
 
 /** A plain, cloneable description of an error, for the worker boundary. */
@@ -73,17 +78,19 @@ export interface ErrorInfo {
   message: string;
   next?: string;
   fix?: ErrorFix;
+  retry?: ErrorRetry;
 }
 
 export function toErrorInfo(e: unknown): ErrorInfo {
-  if (e instanceof EngineError) return { code: e.code, message: e.summary, next: e.next, fix: e.fix };
+  if (e instanceof EngineError) return { code: e.code, message: e.summary, next: e.next, fix: e.fix, ...(e.retry ? { retry: { ...e.retry } } : {}) };
   const msg = e instanceof Error ? e.message : String(e);
   return { code: 'internal', message: `Unexpected engine error: ${msg}` };
 }
 
 export function fromErrorInfo(info: ErrorInfo): EngineError {
   const fix = (ERROR_FIXES as readonly unknown[]).includes(info.fix) ? info.fix : undefined;
-  return info.code === 'cancelled' ? new CancelledError() : new EngineError(info.code, info.message, info.next, fix);
+  const retry = typeof info.retry?.folds === 'number' && Number.isInteger(info.retry.folds) ? { folds: info.retry.folds } : undefined;
+  return info.code === 'cancelled' ? new CancelledError() : new EngineError(info.code, info.message, info.next, fix, retry);
 }
 
 /** How one surface tells the user to change each input, e.g. the CLI's `Pass --model DIR …`. */

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { EngineError } from '../../src/engine/errors';
+import { EngineError, fromErrorInfo, toErrorInfo } from '../../src/engine/errors';
+import { validateForProbe } from '../../src/experiments/data';
 import { dataFormat, EXPERIMENT_COMMANDS, experimentArgs, foldsOffer, headerColumns, isDataChoice, panelTitle, parseLayers, progressText, readHeader, type ExperimentSettings } from '../../src/extension/experiments/args';
 import { EXPERIMENT_KINDS } from '../../src/shared/experiments';
 
@@ -71,15 +72,20 @@ test('progressText adds done/total unless the message says it; panelTitle names 
   assert.equal(panelTitle('map', 'org/x', 'builtin:sentences'), 'Map — org/x — builtin:sentences');
 });
 
-test('foldsOffer: a class smaller than the folds offers the smallest class size (at least 2); other errors offer nothing', () => {
-  const e = (summary: string, next?: string) => new EngineError('internal', summary, next);
-  assert.equal(foldsOffer(e('The class "tech" has 3 texts, fewer than the 5 folds.'), 5), 3);
-  assert.equal(foldsOffer(e('A class has too few texts for 5-fold cross-validation.', 'Run with 2 folds, or add texts.'), 5), 2);
-  // the data reader's words (src/experiments/data/dataset.ts validateForProbe); a label with digits does not confuse it
-  assert.equal(foldsOffer(new EngineError('data-labels', 'Class "tech 2" has 4 texts, fewer than the 5 folds: each fold needs one of each class.', 'Use 4 folds or fewer, or add texts of class "tech 2".'), 5), 4);
-  assert.equal(foldsOffer(e('The class "tech" has 1 text, fewer than the 5 folds.'), 5), null, 'one text: no fold count works');
-  assert.equal(foldsOffer(e('No column "label" in the header.'), 5), null);
-  assert.equal(foldsOffer(e('Only one class (3 texts).'), 5), null);
+test('foldsOffer: the data reader\'s refusal of a class smaller than the folds carries the offer; other errors offer nothing', () => {
+  const info = (classes: Record<string, number>) => ({ file: 'x.csv', format: 'csv' as const, sha256: '', n: 0, textColumn: 'text', labelColumn: 'label', classes, skipped: {} });
+  const refusal = (classes: Record<string, number>, folds: number): EngineError => {
+    try { validateForProbe(info(classes), folds); } catch (e) { return e as EngineError; }
+    throw new Error('validateForProbe accepted the data');
+  };
+  // a label with digits and a count in its name does not confuse it: the offer is data, not parsed words
+  assert.equal(foldsOffer(refusal({ 'tech 2': 4, 'news 9': 30 }, 5), 5), 4);
+  assert.equal(foldsOffer(refusal({ a: 2, b: 30 }, 5), 5), 2);
+  assert.equal(foldsOffer(refusal({ a: 1, b: 30 }, 5), 5), null, 'one text: no fold count works');
+  // it survives the worker boundary
+  assert.equal(foldsOffer(fromErrorInfo(toErrorInfo(refusal({ a: 3, b: 9 }, 5))), 5), 3);
+  assert.equal(foldsOffer(new EngineError('data-column', 'No column "label" in the header.'), 5), null);
+  assert.equal(foldsOffer(new EngineError('internal', 'Use 2 folds.', undefined, undefined, { folds: 7 }), 5), null, 'an offer at or above the request is no offer');
 });
 
 test('every experiment kind has a command, contributed in package.json with its title', () => {

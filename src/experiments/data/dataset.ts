@@ -286,5 +286,6 @@ export function validateForProbe(info: DataInfo, folds: number): void {
   const next = minCount >= 2
     ? `Use ${minCount} folds or fewer, or add texts of class "${minLabel}".`
     : `Add texts of class "${minLabel}" (cross-validation needs at least 2 per class), or leave the class out.`;
-  throw new EngineError('data-labels', `Class "${minLabel}" has ${minCount} text${minCount === 1 ? '' : 's'}, fewer than the ${folds} folds: each fold needs one of each class.`, next);
+  throw new EngineError('data-labels', `Class "${minLabel}" has ${minCount} text${minCount === 1 ? '' : 's'}, fewer than the ${folds} folds: each fold needs one of each class.`, next,
+    undefined, minCount >= 2 ? { folds: minCount } : undefined);
 }

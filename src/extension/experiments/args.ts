@@ -133,16 +133,10 @@ export function panelTitle(kind: ExperimentKind, model: string, data: string): s
 }
 
 /**
- * The folds an error lets the run go on with: when a class has fewer texts than the folds asked for, the size of
- * the smallest class (at least 2); else null. Reads the engine's words, so it also accepts "Run with N folds" or
- * "--folds N" when the engine names the number itself.
+ * The folds an error lets the run go on with: the engine's structured offer (`EngineError.retry.folds`, set when a
+ * class has fewer texts than the folds asked for), when it is below the folds requested; else null.
  */
-export function foldsOffer(e: { code?: string; summary?: string; next?: string; message?: string }, requested: number): number | null {
-  const text = [e.summary ?? e.message ?? '', e.next ?? ''].join(' ');
-  if (!/fold/i.test(text)) return null;
-  const named = /(?:use|with|--folds)\s+(\d+)\s*folds?/i.exec(e.next ?? '') ?? /(?:use|with|--folds)\s+(\d+)\s*folds?/i.exec(text)
-    ?? /has (\d+) texts?,? fewer than/i.exec(text);
-  const candidates = named ? [Number(named[1])] : [...text.matchAll(/\b(\d+)\b/g)].map((m) => Number(m[1])).filter((n) => n < requested);
-  const n = candidates.find((x) => x >= 2 && x < requested);
-  return n ?? null;
+export function foldsOffer(e: { retry?: { folds?: number } }, requested: number): number | null {
+  const n = e.retry?.folds;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 2 && n < requested ? n : null;
 }
