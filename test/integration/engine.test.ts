@@ -72,9 +72,9 @@ describe('engine on generated models', () => {
   });
   after(() => engine.dispose());
 
-  test('stock BERT export: rewritten attentions and hidden states match the reference', async () => {
+  test('stock BERT export: recomputed attentions and rewritten hidden states match the reference', async () => {
     const r = await engine.inspect(bertStock, TEXT);
-    assert.equal(r.model.attentions.source, 'rewritten');
+    assert.equal(r.model.attentions.source, 'recomputed');
     assert.equal(r.model.hiddenStates.source, 'rewritten');
     assert.equal(r.model.randomWeights, true);
     assert.ok(r.model.warnings.some((w) => /random weights/.test(w)));
@@ -237,18 +237,58 @@ describe('engine on generated models', () => {
     await expectEngineError(run(), 'cancelled');
   });
 
-  test('fused attention (com.microsoft.Attention): attentions unavailable with the reason, everything else delivered', async () => {
+  test('fused attention (com.microsoft.Attention): recomputed from the packed weights, matching the reference', async () => {
     const fused = await ensureFixtureModel('bert-tiny-fused');
     const r = await engine.inspect(fused, TEXT);
-    assert.equal(r.model.attentions.source, 'unavailable');
-    assert.match(r.model.attentions.reason ?? '', /fused|Attention/);
-    assert.equal(r.attentions, null);
-    assert.equal(r.analysis, null);
+    assert.equal(r.model.attentions.source, 'recomputed');
+    assert.match(r.model.attentions.reason ?? '', /fused Attention/);
     assert.ok(r.vectors.cls && r.vectors.mean && r.vectors.pooler);
-    const ids = r.tokens.map((t) => t.id);
-    const ref = referenceForward(fused, ids, new Array(ids.length).fill(0), new Array(ids.length).fill(1));
-    const last = r.hidden.data.subarray((r.layerIds.length - 1) * ids.length * r.model.hidden);
-    assert.ok(maxAbsDiff(last, ref.hiddenStates[r.model.layers]) < TOL);
+    checkAgainstReference(r, fused);
+  });
+
+  test('fallback: with recomputation off, attentions come from the rewritten graph, equal to the recomputed ones', async () => {
+    const rewriting = new Engine({ threads: 1, recomputeAttention: false });
+    try {
+      const a = await rewriting.inspect(bertStock, TEXT);
+      const b = await engine.inspect(bertStock, TEXT);
+      assert.equal(a.model.attentions.source, 'rewritten');
+      assert.equal(b.model.attentions.source, 'recomputed');
+      assert.ok(maxAbsDiff(a.attentions!.data, b.attentions!.data) <= 1e-5);
+      for (const k of ['clsRow', 'toCls', 'toSep', 'toPunct', 'toSelf', 'entropy', 'rollout'] as const) {
+        assert.ok(maxAbsDiff(a.analysis![k].data, b.analysis![k].data) <= 1e-5, k);
+      }
+      // a fused graph has no Softmax to expose: unavailable, with the reason
+      const fused = await rewriting.inspect(await ensureFixtureModel('bert-tiny-fused'), TEXT);
+      assert.equal(fused.model.attentions.source, 'unavailable');
+      assert.match(fused.model.attentions.reason ?? '', /fused|Attention/);
+      assert.equal(fused.attentions, null);
+      assert.equal(fused.analysis, null);
+      assert.equal(fused.clsAttention, null);
+    } finally {
+      await rewriting.dispose();
+    }
+  });
+
+  test('inspectFirst: vectors and the [CLS] rows at once, one layer and the analysis on request, all equal to inspect', async () => {
+    for (const e of [engine, new Engine({ threads: 1, recomputeAttention: false })]) {
+      const full = await e.inspect(roberta, TEXT);
+      const { inspection: first, attention } = await e.inspectFirst(roberta, TEXT);
+      assert.equal(first.attentions, null);
+      assert.equal(first.analysis, null);
+      assert.ok(first.clsAttention && attention);
+      assert.deepEqual(first.clsAttention.dims, full.analysis!.clsRow.dims);
+      assert.ok(maxAbsDiff(first.clsAttention.data, full.analysis!.clsRow.data) <= 1e-5);
+      assert.ok(maxAbsDiff(first.vectors.cls!.data, full.vectors.cls!.data) === 0);
+      const L = full.model.layers, Hd = full.model.heads, T = full.tokens.length;
+      const l1 = await attention.layer(L - 1);
+      assert.deepEqual(l1!.dims, [Hd, T, T]);
+      assert.ok(maxAbsDiff(l1!.data, full.attentions!.data.subarray((L - 1) * Hd * T * T)) <= 1e-5);
+      assert.equal(await attention.layer(L), null);
+      const an = await attention.analysis();
+      assert.ok(maxAbsDiff(an.rollout.data, full.analysis!.rollout.data) <= 1e-5);
+      assert.equal(await attention.analysis(), an, 'memoised');
+      if (e !== engine) await e.dispose();
+    }
   });
 
   test('optimum layout (model.onnx at the top) and a sentence-transformers 1_Pooling config', async () => {

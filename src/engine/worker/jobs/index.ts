@@ -3,11 +3,11 @@ import type { JobKind } from '../protocol';
 import type { JobTable } from './context';
 import { download } from './download';
 import { embed } from './embed';
-import { inspect } from './inspect';
+import { analysis, inspect } from './inspect';
 import { load } from './load';
 import { matrix } from './matrix';
 
-export const handlers: JobTable = { load, inspect, embed, matrix, download };
+export const handlers: JobTable = { load, inspect, embed, matrix, analysis, download };
 
 export function isJobKind(kind: unknown): kind is JobKind {
   return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(handlers, kind);
