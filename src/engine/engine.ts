@@ -39,8 +39,14 @@ export interface LoadOptions {
 export interface InspectOptions {
   /** Cap on tokens including specials; defaults to the model's maximum. */
   maxTokens?: number;
-  /** Compute attentions and their analysis (default true). */
+  /** Read attentions at all (default true). */
   attentions?: boolean;
+  /**
+   * 'first' (default): what the side view and Vectors tab show first, as fast as a plain embedding run: vectors,
+   * cosines and the [CLS] row of every head (clsAttention); attentions and analysis null (Engine.inspectFirst keeps
+   * the means to compute them). 'full': also every layer's attention matrices and the analysis (the CLI's --json).
+   */
+  detail?: 'first' | 'full';
   signal?: AbortSignal;
 }
 
@@ -244,10 +250,10 @@ export class Engine {
     return masksFromSpecials(enc.tokens.map((t) => t.special && t.start === null));
   }
 
-  /** Everything for one text: vectors, every layer's attention and its analysis (the CLI's `inspect --json`). */
+  /** One text: what is shown first (detail 'first', the default), or everything (detail 'full': the CLI's `inspect --json`). */
   async inspect(ref: string, text: string, opts: InspectOptions & LoadOptions = {}): Promise<Inspection> {
     const { inspection: ins, attention } = await this.inspectFirst(ref, text, opts);
-    if (!attention || opts.attentions === false) return ins;
+    if (!attention || opts.detail !== 'full') return ins;
     const tAn = now();
     ins.attentions = await attention.all();
     ins.analysis = await attention.analysis();
