@@ -153,7 +153,8 @@ function keptAttention(m: LoadedModel, classes: TokenClasses, layer: (l: number)
     layer,
     all,
     analysis: () => {
-      analysis ??= all().then((a) => m.analysis!.analyse(a, classes));
+      // one layer at a time: only one layer's [heads, T, T] is alive at once
+      analysis ??= m.analysis!.analyseLayers(L, async (l) => (await layer(l))!, classes);
       analysis.catch(() => { analysis = null; });
       return analysis;
     },

@@ -44,11 +44,18 @@ interface Graph {
   inits: Map<string, TensorProto>;
 }
 
+/**
+ * The float32 values of an initializer: a view into the model's bytes where they are aligned (no copy of a large
+ * weight), else a copy. A view keeps the whole file alive: callers copy what they keep (perHead, slice).
+ */
 function floatsOf(t: TensorProto): Float32Array | null {
   if (t.dataType !== TensorType.FLOAT) return null;
-  if (t.rawData) {
-    const copy = new Uint8Array(t.rawData.length);
-    copy.set(t.rawData);
+  const raw = t.rawData;
+  if (raw) {
+    if (raw.byteLength % 4 !== 0) return null;
+    if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+    const copy = new Uint8Array(raw.byteLength);
+    copy.set(raw);
     return new Float32Array(copy.buffer);
   }
   if (t.floatData) return Float32Array.from(t.floatData);
@@ -126,7 +133,7 @@ function projection(g: Graph, start: string, H: number): Linear | null {
       if (wInit.dims.length !== 2 || wInit.dims[0] !== H || wInit.dims[1] !== H) return null;
       const w = floatsOf(wInit), bias = floatsOf(g.inits.get(biasName)!);
       if (!w || !bias || bias.length !== H) return null;
-      return { x: mm.input[0], w, b: bias, scale, perm };
+      return { x: mm.input[0], w, b: bias.slice(), scale, perm };
     }
     return null;
   }
@@ -323,7 +330,8 @@ export class AttentionRecompute {
 
   static async create(weights: QkWeights, threads?: number): Promise<AttentionRecompute> {
     const O = ort();
-    const opts = sessionOptionsFor(threads);
+    // no memory arena: a layer's [heads, T, T] intermediates go back after each request
+    const opts = sessionOptionsFor(threads, { arena: false });
     const [a, b] = await Promise.all([
       O.InferenceSession.create(buildLayerAttentionModel(weights.heads, weights.hidden), opts),
       O.InferenceSession.create(buildQueryRowModel(weights.heads, weights.hidden), opts),
