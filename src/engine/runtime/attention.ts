@@ -38,6 +38,8 @@ export interface QkWeights {
 }
 
 export type QkSearch = { ok: true; weights: QkWeights } | { ok: false; reason: string };
+/** A recognised pattern whose weights are copied out of the model's bytes only when `build` is called. */
+export type QkPattern = { ok: true; pattern: QkWeights['pattern']; build: () => QkWeights } | { ok: false; reason: string };
 
 interface Graph {
   producer: Map<string, NodeProto>;
@@ -200,13 +202,22 @@ function reachesScores(g: Graph, t: string, depth: number): boolean {
  * input is the hidden state the session can output (`hiddenStates[l]`). A reason names what did not match.
  */
 export function findQkWeights(model: ModelProto, cfg: { layers: number; heads: number; hidden: number }, hiddenStates: string[] | null): QkSearch {
+  const p = findQkPattern(model, cfg, hiddenStates);
+  return p.ok ? { ok: true, weights: p.build() } : p;
+}
+
+/**
+ * As findQkWeights, but the per-head copies of the weights are made by `build()`, while the model's bytes are still
+ * held (the encoder calls it after creating its session, so that these allocations come after onnxruntime's).
+ */
+export function findQkPattern(model: ModelProto, cfg: { layers: number; heads: number; hidden: number }, hiddenStates: string[] | null): QkPattern {
   const { layers: L, heads, hidden: H } = cfg;
   if (!hiddenStates || hiddenStates.length !== L + 1) return { ok: false, reason: 'each layer\'s input hidden state cannot be read' };
   if (!Number.isInteger(H / heads)) return { ok: false, reason: `hidden size ${H} is not a multiple of ${heads} heads` };
   const d = H / heads;
   const g: Graph = { producer: new Map(), inits: new Map(model.graph.initializer.map((t) => [t.name, t])) };
   for (const n of model.graph.node) for (const o of n.output) if (o) g.producer.set(o, n);
-  const out: QkLayer[] = [];
+  const out: (() => QkLayer)[] = [];
 
   const fused = model.graph.node.filter((n) => n.opType === 'Attention' && n.domain === 'com.microsoft');
   if (fused.length > 0) {
@@ -223,12 +234,12 @@ export function findQkWeights(model: ModelProto, cfg: { layers: number; heads: n
       if (!w || !b) return { ok: false, reason: `layer ${l}'s packed QKV weight is not float32 inside the file` };
       if (n.input[0] !== hiddenStates[l]) return { ok: false, reason: `layer ${l}'s attention input is not hidden state ${l}` };
       const scaleAttr = n.attribute.find((a) => a.name === 'scale')?.f;
-      out.push({
+      out.push(() => ({
         input: n.input[0], wq: perHead(w, H, heads, 0, 3 * H), bq: b.slice(0, H), wk: perHead(w, H, heads, H, 3 * H), bk: b.slice(H, 2 * H),
         scale: scaleAttr ?? 1 / Math.sqrt(d),
-      });
+      }));
     }
-    return { ok: true, weights: { heads, hidden: H, layers: out, pattern: 'fused' } };
+    return { ok: true, pattern: 'fused', build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'fused' }) };
   }
 
   const soft = attentionSoftmaxOutputs(model.graph.node);
@@ -244,9 +255,9 @@ export function findQkWeights(model: ModelProto, cfg: { layers: number; heads: n
     // q must be [B, heads, T, d] and kᵀ [B, heads, d, T] from the split [B, T, heads, d]
     if (q.perm.join() !== '0,2,1,3' || k.perm.join() !== '0,2,3,1') return { ok: false, reason: `layer ${l}'s head split is transposed unusually (q ${q.perm}, k ${k.perm})` };
     if (q.x !== k.x || q.x !== hiddenStates[l]) return { ok: false, reason: `layer ${l}'s query and key do not both read hidden state ${l}` };
-    out.push({ input: q.x, wq: perHead(q.w, H, heads), bq: q.b, wk: perHead(k.w, H, heads), bk: k.b, scale: mm.scale * q.scale * k.scale });
+    out.push(() => ({ input: q.x, wq: perHead(q.w, H, heads), bq: q.b, wk: perHead(k.w, H, heads), bk: k.b, scale: mm.scale * q.scale * k.scale }));
   }
-  return { ok: true, weights: { heads, hidden: H, layers: out, pattern: 'softmax' } };
+  return { ok: true, pattern: 'softmax', build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'softmax' }) };
 }
 
 // ── the two small graphs ────────────────────────────────────────────────────────────────────────────────────────

@@ -8,7 +8,7 @@ import { exposeOutputs, planOutputs, type OutputPlan } from '../onnx/rewrite';
 import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
 import { decodeModel, type ModelProto } from '../onnx';
-import { AttentionRecompute, findQkWeights } from './attention';
+import { AttentionRecompute, findQkPattern, type QkPattern } from './attention';
 import type { FloatTensor } from '../../shared/types';
 import { ort, sessionOptionsFor } from './ort';
 
@@ -101,15 +101,15 @@ export class Encoder {
         'Export the encoder alone (optimum task "feature-extraction"); models with past key values or pixel inputs are not encoders.');
     }
     // attention: native outputs as they are; otherwise recomputed from the hidden states when the pattern is known
-    let weights = null;
+    let pattern: Extract<QkPattern, { ok: true }> | null = null;
     if (plan.attentionsCap.source !== 'native' && opts.recompute !== false) {
-      const found = findQkWeights(model, c, plan.hiddenStates);
+      const found = findQkPattern(model, c, plan.hiddenStates);
       if (found.ok) {
-        weights = found.weights;
+        pattern = found;
         plan.attentions = null;
         plan.attentionsCap = {
           source: 'recomputed',
-          reason: `Recomputed on request from each layer's input hidden state with the graph's own query and key weights (${found.weights.pattern === 'fused' ? 'read from the fused Attention nodes' : 'found above each attention Softmax'}); the encoder runs its stock graph.`,
+          reason: `Recomputed on request from each layer's input hidden state with the graph's own query and key weights (${found.pattern === 'fused' ? 'read from the fused Attention nodes' : 'found above each attention Softmax'}); the encoder runs its stock graph.`,
         };
       } else if (plan.attentionsCap.source === 'rewritten') {
         plan.attentionsCap = { ...plan.attentionsCap, reason: `${plan.attentionsCap.reason} (Not recomputed: ${found.reason}.)` };
@@ -119,9 +119,7 @@ export class Encoder {
     const wanted = [...new Set([...(plan.hiddenStates ?? []), ...(plan.attentions ?? [])])].filter((n) => !existing.has(n));
     const rows = embeddingRows(model);
     let graphBytes: Uint8Array | null = exposeOutputs(bytes, wanted, plan.floatType);
-    // the decoded graph and the file's bytes are not needed once the session holds the weights: let them go
     model = undefined as unknown as ModelProto;
-    bytes = null;
     const O = ort();
     let session: Ort.InferenceSession;
     try {
@@ -131,6 +129,11 @@ export class Encoder {
     } finally {
       graphBytes = null;
     }
+    // the Q/K weights are copied out of the file's bytes after onnxruntime made its own copy of the model (allocations
+    // in that order leave fewer holes in the native heap); then the file's bytes and the decoded graph can go
+    const weights = pattern?.build() ?? null;
+    pattern = null;
+    bytes = null;
     let recompute: AttentionRecompute | null = null;
     try {
       recompute = weights ? await AttentionRecompute.create(weights, opts.threads) : null;
