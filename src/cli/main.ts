@@ -154,7 +154,8 @@ export async function main(argv: string[]): Promise<number> {
       }
     } else if (cmd === 'inspect') {
       if (texts.length !== 1) throw new UsageError(`inspect takes one text (--text, --file or stdin); got ${texts.length}`);
-      const r = await engine.inspect(model, texts[0], opts);
+      // --json prints everything: every layer's attention and the analysis (the editor computes those on request)
+      const r = await engine.inspect(model, texts[0], { ...opts, detail: v.csv ? 'first' : 'full' });
       if (v.csv) { process.stdout.write(vectorsCsv(r)); return 0; }
       const out = inspectionJson(r, round);
       for (const spec of v.token ?? []) {

@@ -19,6 +19,8 @@ export interface EngineOptions {
   cacheDir?: string;
   /** How Hub ids are fetched (endpoint, token, offline); unset fields fall back to HF_* environment variables. */
   hub?: HubSettings;
+  /** false: read attentions from the graph's Softmax outputs (the rewrite) even where they can be recomputed. Default true. */
+  recomputeAttention?: boolean;
 }
 
 /** Stage boundaries of a load and an inspection, in order, for progress reports. */
@@ -37,8 +39,14 @@ export interface LoadOptions {
 export interface InspectOptions {
   /** Cap on tokens including specials; defaults to the model's maximum. */
   maxTokens?: number;
-  /** Compute attentions and their analysis (default true). */
+  /** Read attentions at all (default true). */
   attentions?: boolean;
+  /**
+   * 'first' (default): what the side view and Vectors tab show first, as fast as a plain embedding run: vectors,
+   * cosines and the [CLS] row of every head (clsAttention); attentions and analysis null (Engine.inspectFirst keeps
+   * the means to compute them). 'full': also every layer's attention matrices and the analysis (the CLI's --json).
+   */
+  detail?: 'first' | 'full';
   signal?: AbortSignal;
 }
 
@@ -47,6 +55,26 @@ export interface InspectOptions {
  * `lastToken` under the probe's name).
  */
 export type EmbedPooling = PoolingName | 'first' | 'middle' | 'last';
+
+/**
+ * What an inspection leaves for later (inspectFirst): the full attention of one layer, and the analysis over all
+ * layers (shares, entropy, rollout), computed when asked from the run's kept hidden states (or kept attentions).
+ */
+export interface KeptAttention {
+  /** [heads, T, T] of layer l (0-based), or null when l is out of range. */
+  layer(l: number): Promise<FloatTensor | null>;
+  /** Everything of AttentionAnalysis; computed once, then memoised. */
+  analysis(): Promise<AttentionAnalysis>;
+  /** Every layer, [L, heads, T, T] (the CLI's full inspection); not kept. */
+  all(): Promise<FloatTensor>;
+}
+
+/** An inspection with only what is shown first: `attentions` and `analysis` are null, `clsAttention` is set. */
+export interface FirstInspection {
+  inspection: Inspection;
+  /** Null when the model's attention cannot be read. */
+  attention: KeptAttention | null;
+}
 
 export interface EmbedOptions {
   /** Poolings to return (default cls and mean). The pooler is returned when the model has one and it is asked for. */
@@ -103,6 +131,42 @@ export function stackRows(tensors: FloatTensor[], b = 0): FloatTensor {
   return { data: out, dims: [tensors.length, ...rest] };
 }
 
+/** [L, heads, T] rows of query q from [L, heads, T, T]. */
+function queryRowsOf(all: FloatTensor, q: number): FloatTensor {
+  const [L, Hd, T] = all.dims;
+  const out = new Float32Array(L * Hd * T);
+  for (let lh = 0; lh < L * Hd; lh++) out.set(all.data.subarray(lh * T * T + q * T, lh * T * T + q * T + T), lh * T);
+  return { data: out, dims: [L, Hd, T] };
+}
+
+/** [heads, T, T] of layer l of [L, heads, T, T] (a view), or null out of range. */
+function layerOf(all: FloatTensor, l: number): FloatTensor | null {
+  const [L, Hd, T] = all.dims;
+  if (!Number.isInteger(l) || l < 0 || l >= L) return null;
+  return { data: all.data.subarray(l * Hd * T * T, (l + 1) * Hd * T * T), dims: [Hd, T, T] };
+}
+
+function keptAttention(m: LoadedModel, classes: TokenClasses, layer: (l: number) => Promise<FloatTensor | null>, kept: FloatTensor | null): KeptAttention {
+  const L = m.summary.layers;
+  const all = async (): Promise<FloatTensor> => {
+    if (kept) return kept;
+    const layers: FloatTensor[] = [];
+    for (let l = 0; l < L; l++) layers.push((await layer(l))!);
+    return stackRows(layers.map((t) => ({ data: t.data, dims: [1, ...t.dims] })));
+  };
+  let analysis: Promise<AttentionAnalysis> | null = null;
+  return {
+    layer,
+    all,
+    analysis: () => {
+      // one layer at a time: only one layer's [heads, T, T] is alive at once
+      analysis ??= m.analysis!.analyseLayers(L, async (l) => (await layer(l))!, classes);
+      analysis.catch(() => { analysis = null; });
+      return analysis;
+    },
+  };
+}
+
 export class Engine {
   private readonly models = new Map<string, Promise<LoadedModel>>();
 
@@ -138,8 +202,8 @@ export class Engine {
       throw new EngineError('tokenizer', (e as Error).message);
     }
     opts.onPhase?.('creating session');
-    const encoder = await Encoder.create(folder, { threads: this.opts.threads });
-    const analysis = encoder.plan.attentions ? await AnalysisSession.create(folder.config.layers, this.opts.threads) : null;
+    const encoder = await Encoder.create(folder, { threads: this.opts.threads, recompute: this.opts.recomputeAttention });
+    const analysis = encoder.hasAttentions ? await AnalysisSession.create(folder.config.layers, this.opts.threads) : null;
     const c = folder.config;
     const warnings: string[] = [];
     if (encoder.vocabRows !== null && tokenizer.vocabSize > encoder.vocabRows) {
@@ -193,7 +257,24 @@ export class Engine {
     return masksFromSpecials(enc.tokens.map((t) => t.special && t.start === null));
   }
 
+  /** One text: what is shown first (detail 'first', the default), or everything (detail 'full': the CLI's `inspect --json`). */
   async inspect(ref: string, text: string, opts: InspectOptions & LoadOptions = {}): Promise<Inspection> {
+    const { inspection: ins, attention } = await this.inspectFirst(ref, text, opts);
+    if (!attention || opts.detail !== 'full') return ins;
+    const tAn = now();
+    ins.attentions = await attention.all();
+    ins.analysis = await attention.analysis();
+    const more = now() - tAn;
+    ins.timings.analyseMs += more;
+    ins.timings.totalMs += more;
+    return ins;
+  }
+
+  /**
+   * What the side view and the Vectors tab show first: every layer's pooled vectors, the [CLS] row of every head of
+   * every layer, cosines; the full attention matrices and the analysis are left in `attention`, computed on request.
+   */
+  async inspectFirst(ref: string, text: string, opts: InspectOptions & LoadOptions = {}): Promise<FirstInspection> {
     const t0 = now();
     const m = await this.load(ref, opts);
     throwIfAborted(opts.signal);
@@ -206,12 +287,14 @@ export class Engine {
     const tokenizeMs = now() - tTok;
     throwIfAborted(opts.signal);
 
-    const wantAttn = opts.attentions !== false;
+    const wantAttn = opts.attentions !== false && m.encoder.hasAttentions;
+    // attentions come out of the session only where they cannot be recomputed (the rewrite's fallback)
+    const fromGraph = wantAttn && m.encoder.plan.attentions !== null;
     const T = enc.ids.length;
     opts.onPhase?.('run');
     const tRun = now();
     const out = await m.encoder.run({ ids: enc.ids, batch: 1, seq: T, attentionMask: enc.attentionMask, tokenTypeIds: enc.tokenTypeIds },
-      { hiddenStates: 'all', attentions: wantAttn, pooler: true });
+      { hiddenStates: 'all', attentions: fromGraph, pooler: true });
     const runMs = now() - tRun;
     throwIfAborted(opts.signal);
 
@@ -226,18 +309,32 @@ export class Engine {
     const norms: Inspection['norms'] = {};
     for (const [k, v] of Object.entries(vectors) as [PoolingName, FloatTensor][]) norms[k] = rowNorms(v);
 
-    let attentions: FloatTensor | null = null;
-    let analysis: AttentionAnalysis | null = null;
-    if (out.attentions && m.analysis) {
-      attentions = stackRows(out.attentions);
-      analysis = await m.analysis.analyse(attentions, this.classes(m, enc));
+    let attention: KeptAttention | null = null;
+    let clsAttention: FloatTensor | null = null;
+    if (wantAttn) {
+      const classes = this.classes(m, enc);
+      const q = Math.max(0, classes.cls.indexOf(1));
+      const mask = Float32Array.from(enc.attentionMask);
+      if (out.attentions) {
+        const all = stackRows(out.attentions);
+        clsAttention = queryRowsOf(all, q);
+        attention = keptAttention(m, classes, async (l) => layerOf(all, l), all);
+      } else {
+        clsAttention = await m.encoder.queryRows(out.hiddenStates, mask, q);
+        const H = m.summary.hidden;
+        attention = keptAttention(m, classes, async (l) => {
+          const a = await m.encoder.layerAttention(l, { data: hidden.data.subarray(l * T * H, (l + 1) * T * H), dims: [1, T, H] }, mask);
+          return a ? { data: a.data, dims: a.dims.slice(1) } : null;
+        }, null);
+      }
     }
     const similarity = { clsMean: rowwise('cosine', pooled.cls, pooled.mean), clsToken: clsTokenCosine(hidden) };
     const analyseMs = now() - tAn;
-    return {
+    const inspection: Inspection = {
       model: m.summary, text, tokens: enc.tokens, truncation: enc.truncation, hidden, layerIds, vectors, norms,
-      attentions, analysis, similarity, timings: { tokenizeMs, runMs, analyseMs, totalMs: now() - t0 },
+      attentions: null, analysis: null, clsAttention, similarity, timings: { tokenizeMs, runMs, analyseMs, totalMs: now() - t0 },
     };
+    return { inspection, attention };
   }
 
   /**

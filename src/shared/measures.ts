@@ -46,12 +46,12 @@ export function clsAttentionRow(insp: InspectionView, layer: number, head: numbe
 
 /**
  * The value of every token under a measure at a layer index (into layerIds) and head (-1: mean of heads);
- * null when the measure needs attention the model does not expose.
+ * null when the measure needs attention the model does not expose, or (rollout) the analysis not computed yet.
  */
 export function tokenMeasure(insp: InspectionView, measure: TokenMeasure, layer: number, head: number): Float32Array | null {
   if (measure === 'clsCosine') return row(insp.clsToken, layerIndex(insp, layer));
   if (!insp.attention) return null;
   const l = attentionLayerOf(insp, layer);
-  if (measure === 'rollout') return row(insp.attention.rolloutClsRow, l);
+  if (measure === 'rollout') return insp.attention.summary ? row(insp.attention.summary.rolloutClsRow, l) : null;
   return clsAttentionRow(insp, l, head >= 0 && head < attentionHeads(insp) ? head : -1);
 }

@@ -61,10 +61,18 @@ export interface InspectionView extends Pick<Inspection, 'model' | 'text' | 'tok
   /** [R, T]: cosine of [CLS] to each token. */
   clsToken: FloatTensor;
   /** Null when the model's attention cannot be read (model.attentions says why). */
-  attention: (Pick<AttentionAnalysis, 'clsRow' | 'toCls' | 'toSep' | 'toPunct' | 'toSelf' | 'entropy'> & {
-    /** [L, T]: the [CLS] row of the rollout up to each layer. */
-    rolloutClsRow: FloatTensor;
-  }) | null;
+  attention: {
+    /** [L, heads, T]: the [CLS] row of every head of every layer; comes with the inspection. */
+    clsRow: FloatTensor;
+    /** The per-head shares and the rollout's [CLS] rows: null until a view asks for them (requestAnalysis). */
+    summary: AttentionSummary | null;
+  } | null;
+}
+
+/** What the engine computes over every layer's full attention, on request: per-head shares and entropy, rollout rows. */
+export interface AttentionSummary extends Pick<AttentionAnalysis, 'toCls' | 'toSep' | 'toPunct' | 'toSelf' | 'entropy'> {
+  /** [L, T]: the [CLS] row of the rollout up to each layer. */
+  rolloutClsRow: FloatTensor;
 }
 
 /** A text pinned for comparison. */
@@ -124,6 +132,13 @@ export interface MatrixFailedMessage {
   request: MatrixRequest;
   error: string;
 }
+/** A requestAnalysis the host cannot answer (the engine no longer holds the run, or failed): why, for the views to show. */
+export interface AnalysisFailedMessage {
+  type: 'analysisFailed';
+  version: typeof PROTOCOL_VERSION;
+  runId: number;
+  error: string;
+}
 /** Fields every small host message has. */
 interface PartMessage {
   version: typeof PROTOCOL_VERSION;
@@ -149,7 +164,7 @@ export interface StatusMessage extends PartMessage {
 export interface CompareMessage extends PartMessage { type: 'compare'; compare: CompareView | null }
 /** Messages that replace one part of the webview's snapshot. */
 export type PartUpdateMessage = OptionsMessage | StatusMessage | CompareMessage;
-export type HostMessage = SnapshotMessage | MatrixMessage | MatrixFailedMessage | PartUpdateMessage;
+export type HostMessage = SnapshotMessage | MatrixMessage | MatrixFailedMessage | AnalysisFailedMessage | PartUpdateMessage;
 
 // ---- webview → host
 export interface ReadyMessage {
@@ -177,11 +192,16 @@ export interface MatrixRequest {
   layer: number;
 }
 export interface RequestMatrixMessage { type: 'requestMatrix'; request: MatrixRequest }
+/**
+ * A view shows the shares, entropy or rollout rows of run `runId` (InspectionView.attention.summary is null): the host
+ * has the engine compute them and sends a snapshot with them, or analysisFailed.
+ */
+export interface RequestAnalysisMessage { type: 'requestAnalysis'; runId: number }
 /** The webview changed a view option; the host keeps it (and redraws decorations). */
 export interface SetOptionsMessage { type: 'setOptions'; options: Partial<ViewOptions> }
 /** Save a rendered heatmap: a PNG data URL from canvas.toDataURL. */
 export interface SavePngMessage { type: 'savePng'; name: string; dataUrl: string }
-export type WebviewMessage = ReadyMessage | RequestSnapshotMessage | RunCommandMessage | RequestMatrixMessage | SetOptionsMessage | SavePngMessage;
+export type WebviewMessage = ReadyMessage | RequestSnapshotMessage | RunCommandMessage | RequestMatrixMessage | RequestAnalysisMessage | SetOptionsMessage | SavePngMessage;
 
 // ---- guards (both sides validate what they receive)
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -222,7 +242,11 @@ const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
 export function isInspectionView(v: unknown): v is InspectionView {
   return isObject(v) && Number.isInteger(v.runId) && isObject(v.model) && typeof v.text === 'string' && Array.isArray(v.tokens)
     && Array.isArray(v.layerIds) && isObject(v.vectors) && isTensor(v.poolingCos) && v.clsMean instanceof Float32Array && isTensor(v.clsToken)
-    && (v.attention === null || (isObject(v.attention) && isTensor(v.attention.clsRow) && isTensor(v.attention.rolloutClsRow)));
+    && (v.attention === null || (isObject(v.attention) && isTensor(v.attention.clsRow) && (v.attention.summary === null || isAttentionSummary(v.attention.summary))));
+}
+
+export function isAttentionSummary(v: unknown): v is AttentionSummary {
+  return isObject(v) && isTensor(v.rolloutClsRow) && isTensor(v.toCls) && isTensor(v.toSep) && isTensor(v.toPunct) && isTensor(v.toSelf) && isTensor(v.entropy);
 }
 
 export function isSnapshot(v: unknown): v is Snapshot {
@@ -265,6 +289,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
       && Array.isArray(v.dims) && v.data.length === (v.dims as number[]).reduce((a, b) => a * b, 1);
   }
   if (v.type === 'matrixFailed') return isMatrixRequest(v.request) && typeof v.error === 'string';
+  if (v.type === 'analysisFailed') return Number.isInteger(v.runId) && typeof v.error === 'string';
   return isPartUpdate(v);
 }
 
@@ -275,6 +300,7 @@ export function isWebviewMessage(v: unknown): v is WebviewMessage {
     case 'requestSnapshot': return true;
     case 'runCommand': return (WEBVIEW_COMMANDS as readonly unknown[]).includes(v.command);
     case 'requestMatrix': return isMatrixRequest(v.request);
+    case 'requestAnalysis': return Number.isInteger(v.runId) && (v.runId as number) >= 0;
     case 'setOptions': return isViewOptionsPatch(v.options);
     case 'savePng': return typeof v.name === 'string' && typeof v.dataUrl === 'string' && PNG_DATA_URL.test(v.dataUrl);
     default: return false;

@@ -27,7 +27,8 @@ export interface Token {
   special: boolean;
 }
 
-export type CapabilitySource = 'native' | 'rewritten' | 'unavailable';
+/** native: graph outputs of the file; rewritten: outputs CLS Lens adds to the graph; recomputed (attentions): from the hidden states with the graph's own weights. */
+export type CapabilitySource = 'native' | 'rewritten' | 'recomputed' | 'unavailable';
 
 export interface Capability {
   source: CapabilitySource;
@@ -116,7 +117,10 @@ export interface Inspection {
   norms: Partial<Record<PoolingName, Float32Array>>;
   /** [L, heads, T, T] or null when the model cannot provide attentions (see model.attentions). */
   attentions: FloatTensor | null;
+  /** Null when attentions are not readable, and in a first inspection (Engine.inspectFirst), which computes it on request. */
   analysis: AttentionAnalysis | null;
+  /** [L, heads, T]: the [CLS] row of every head of every layer (equal to analysis.clsRow), or null when attentions are not readable. */
+  clsAttention: FloatTensor | null;
   similarity: Similarity;
   timings: Timings;
 }

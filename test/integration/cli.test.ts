@@ -69,6 +69,17 @@ describe('cli as a Unix tool', () => {
     }
   });
 
+  test('inspect --json prints every layer\'s attention and the analysis', () => {
+    const r = spawnSync(process.execPath, [cliFile, 'inspect', '--model', model, '--text', 'Paris is a city.', '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { attentions: number[][][][] | null; analysis: Record<string, unknown> | null; model: { attentions: { source: string } } };
+    assert.equal(j.model.attentions.source, 'recomputed');
+    assert.ok(j.attentions && j.attentions.length > 0 && j.attentions[0].length > 0, 'attentions');
+    const T = j.attentions[0][0].length;
+    for (const row of j.attentions[0][0]) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-3 && row.length === T);
+    assert.ok(j.analysis && j.analysis.toCls && j.analysis.entropy && j.analysis.clsRow, 'analysis');
+  });
+
   test('help lists every pooling from the registry', () => {
     const r = spawnSync(process.execPath, [cliFile, '--help'], { encoding: 'utf8' });
     assert.equal(r.status, 0);

@@ -14,6 +14,7 @@ import type { Inspection } from '../../src/shared/types';
 import { referenceForward } from '../reference/bert';
 
 const TOL = 1e-4;
+const FULL = { detail: 'full' } as const;
 const TEXT = 'The capital of France, Paris, is on the Seine.';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -72,9 +73,9 @@ describe('engine on generated models', () => {
   });
   after(() => engine.dispose());
 
-  test('stock BERT export: rewritten attentions and hidden states match the reference', async () => {
-    const r = await engine.inspect(bertStock, TEXT);
-    assert.equal(r.model.attentions.source, 'rewritten');
+  test('stock BERT export: recomputed attentions and rewritten hidden states match the reference', async () => {
+    const r = await engine.inspect(bertStock, TEXT, FULL);
+    assert.equal(r.model.attentions.source, 'recomputed');
     assert.equal(r.model.hiddenStates.source, 'rewritten');
     assert.equal(r.model.randomWeights, true);
     assert.ok(r.model.warnings.some((w) => /random weights/.test(w)));
@@ -82,8 +83,8 @@ describe('engine on generated models', () => {
   });
 
   test('native export: same numbers, read from the outputs the export declares', async () => {
-    const a = await engine.inspect(bertNative, TEXT);
-    const b = await engine.inspect(bertStock, TEXT);
+    const a = await engine.inspect(bertNative, TEXT, FULL);
+    const b = await engine.inspect(bertStock, TEXT, FULL);
     assert.equal(a.model.attentions.source, 'native');
     assert.equal(a.model.hiddenStates.source, 'native');
     assert.ok(maxAbsDiff(a.hidden.data, b.hidden.data) < 1e-5);
@@ -122,7 +123,7 @@ describe('engine on generated models', () => {
     assert.deepEqual(nativeAttnProducers, layers.map((i) => [`attentions.${i}`, 'Softmax', softmaxNode(i)]));
     // and the numbers: the i-th attention the engine returns is reference layer i, and differs from every other
     // layer by far more than the tolerance, so outputs exposed in another order would fail here
-    const r = await engine.inspect(bertStock, TEXT);
+    const r = await engine.inspect(bertStock, TEXT, FULL);
     const ids = r.tokens.map((t) => t.id);
     const ref = referenceForward(bertStock, ids, new Array(ids.length).fill(0), new Array(ids.length).fill(1));
     const size = r.model.heads * ids.length * ids.length;
@@ -137,21 +138,21 @@ describe('engine on generated models', () => {
   });
 
   test('DistilBERT: no token_type_ids input is fed; values match the reference', async () => {
-    const r = await engine.inspect(distil, TEXT);
+    const r = await engine.inspect(distil, TEXT, FULL);
     assert.ok(!r.model.inputs.includes('token_type_ids'));
     assert.equal(r.model.hasPooler, false);
     checkAgainstReference(r, distil);
   });
 
   test('RoBERTa with byte-level BPE: <s> … </s>, values match the reference', async () => {
-    const r = await engine.inspect(roberta, TEXT);
+    const r = await engine.inspect(roberta, TEXT, FULL);
     assert.equal(r.tokens[0].text, '<s>');
     assert.equal(r.tokens[r.tokens.length - 1].text, '</s>');
     checkAgainstReference(r, roberta);
   });
 
   test('analysis: shares are in [0,1], [CLS] row sums to 1, rollout rows sum to 1, clsToken[.,0] = 1', async () => {
-    const r = await engine.inspect(bertStock, TEXT);
+    const r = await engine.inspect(bertStock, TEXT, FULL);
     const a = r.analysis!;
     const T = r.tokens.length;
     for (const t of [a.toCls, a.toSep, a.toPunct, a.toSelf]) for (const v of t.data) assert.ok(v >= 0 && v <= 1 + 1e-6);
@@ -179,7 +180,7 @@ describe('engine on generated models', () => {
 
   test('long text is truncated with an explicit flag and count; windows cover it', async () => {
     const long = Array.from({ length: 60 }, (_, i) => `word${i % 7} is here`).join(' ');
-    const r = await engine.inspect(bertStock, long);
+    const r = await engine.inspect(bertStock, long, FULL);
     assert.equal(r.truncation.truncated, true);
     assert.ok(r.truncation.droppedTokens > 0);
     assert.equal(r.tokens.length, r.model.maxTokens);
@@ -237,18 +238,58 @@ describe('engine on generated models', () => {
     await expectEngineError(run(), 'cancelled');
   });
 
-  test('fused attention (com.microsoft.Attention): attentions unavailable with the reason, everything else delivered', async () => {
+  test('fused attention (com.microsoft.Attention): recomputed from the packed weights, matching the reference', async () => {
     const fused = await ensureFixtureModel('bert-tiny-fused');
-    const r = await engine.inspect(fused, TEXT);
-    assert.equal(r.model.attentions.source, 'unavailable');
-    assert.match(r.model.attentions.reason ?? '', /fused|Attention/);
-    assert.equal(r.attentions, null);
-    assert.equal(r.analysis, null);
+    const r = await engine.inspect(fused, TEXT, FULL);
+    assert.equal(r.model.attentions.source, 'recomputed');
+    assert.match(r.model.attentions.reason ?? '', /fused Attention/);
     assert.ok(r.vectors.cls && r.vectors.mean && r.vectors.pooler);
-    const ids = r.tokens.map((t) => t.id);
-    const ref = referenceForward(fused, ids, new Array(ids.length).fill(0), new Array(ids.length).fill(1));
-    const last = r.hidden.data.subarray((r.layerIds.length - 1) * ids.length * r.model.hidden);
-    assert.ok(maxAbsDiff(last, ref.hiddenStates[r.model.layers]) < TOL);
+    checkAgainstReference(r, fused);
+  });
+
+  test('fallback: with recomputation off, attentions come from the rewritten graph, equal to the recomputed ones', async () => {
+    const rewriting = new Engine({ threads: 1, recomputeAttention: false });
+    try {
+      const a = await rewriting.inspect(bertStock, TEXT, FULL);
+      const b = await engine.inspect(bertStock, TEXT, FULL);
+      assert.equal(a.model.attentions.source, 'rewritten');
+      assert.equal(b.model.attentions.source, 'recomputed');
+      assert.ok(maxAbsDiff(a.attentions!.data, b.attentions!.data) <= 1e-5);
+      for (const k of ['clsRow', 'toCls', 'toSep', 'toPunct', 'toSelf', 'entropy', 'rollout'] as const) {
+        assert.ok(maxAbsDiff(a.analysis![k].data, b.analysis![k].data) <= 1e-5, k);
+      }
+      // a fused graph has no Softmax to expose: unavailable, with the reason
+      const fused = await rewriting.inspect(await ensureFixtureModel('bert-tiny-fused'), TEXT, FULL);
+      assert.equal(fused.model.attentions.source, 'unavailable');
+      assert.match(fused.model.attentions.reason ?? '', /fused|Attention/);
+      assert.equal(fused.attentions, null);
+      assert.equal(fused.analysis, null);
+      assert.equal(fused.clsAttention, null);
+    } finally {
+      await rewriting.dispose();
+    }
+  });
+
+  test('inspectFirst: vectors and the [CLS] rows at once, one layer and the analysis on request, all equal to inspect', async () => {
+    for (const e of [engine, new Engine({ threads: 1, recomputeAttention: false })]) {
+      const full = await e.inspect(roberta, TEXT, FULL);
+      const { inspection: first, attention } = await e.inspectFirst(roberta, TEXT);
+      assert.equal(first.attentions, null);
+      assert.equal(first.analysis, null);
+      assert.ok(first.clsAttention && attention);
+      assert.deepEqual(first.clsAttention.dims, full.analysis!.clsRow.dims);
+      assert.ok(maxAbsDiff(first.clsAttention.data, full.analysis!.clsRow.data) <= 1e-5);
+      assert.ok(maxAbsDiff(first.vectors.cls!.data, full.vectors.cls!.data) === 0);
+      const L = full.model.layers, Hd = full.model.heads, T = full.tokens.length;
+      const l1 = await attention.layer(L - 1);
+      assert.deepEqual(l1!.dims, [Hd, T, T]);
+      assert.ok(maxAbsDiff(l1!.data, full.attentions!.data.subarray((L - 1) * Hd * T * T)) <= 1e-5);
+      assert.equal(await attention.layer(L), null);
+      const an = await attention.analysis();
+      assert.ok(maxAbsDiff(an.rollout.data, full.analysis!.rollout.data) <= 1e-5);
+      assert.equal(await attention.analysis(), an, 'memoised');
+      if (e !== engine) await e.dispose();
+    }
   });
 
   test('optimum layout (model.onnx at the top) and a sentence-transformers 1_Pooling config', async () => {
@@ -257,12 +298,22 @@ describe('engine on generated models', () => {
     fs.cpSync(optimum, dir, { recursive: true });
     fs.mkdirSync(path.join(dir, '1_Pooling'));
     fs.writeFileSync(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify({ word_embedding_dimension: 32, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true }));
-    const r = await engine.inspect(dir, TEXT);
+    const r = await engine.inspect(dir, TEXT, FULL);
     assert.equal(path.basename(r.model.onnxFile), 'model.onnx');
     assert.equal(path.basename(path.dirname(r.model.onnxFile)), path.basename(dir));
     assert.equal(r.model.poolingMode, 'mean');
     checkAgainstReference(r, dir);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('inspect by default returns what is shown first: vectors and the [CLS] rows, no matrices', async () => {
+    const first = await engine.inspect(bertStock, TEXT);
+    const full = await engine.inspect(bertStock, TEXT, FULL);
+    assert.equal(first.attentions, null);
+    assert.equal(first.analysis, null);
+    assert.ok(maxAbsDiff(first.clsAttention!.data, full.analysis!.clsRow.data) <= 1e-5);
+    assert.ok(maxAbsDiff(first.clsAttention!.data, full.clsAttention!.data) === 0);
+    assert.ok(maxAbsDiff(first.vectors.mean!.data, full.vectors.mean!.data) === 0);
   });
 
   test('attentions can be skipped', async () => {
@@ -300,7 +351,7 @@ describe('bad model folders', () => {
   test('a missing ONNX file', async () => {
     const dir = copyModel('no-onnx');
     fs.rmSync(path.join(dir, 'onnx'), { recursive: true });
-    await expectEngineError(engine.inspect(dir, TEXT), 'model-files', /No ONNX file/);
+    await expectEngineError(engine.inspect(dir, TEXT, FULL), 'model-files', /No ONNX file/);
   });
 
   test('a truncated ONNX file', async () => {
@@ -308,19 +359,19 @@ describe('bad model folders', () => {
     const f = path.join(dir, 'onnx', 'model.onnx');
     const bytes = fs.readFileSync(f);
     fs.writeFileSync(f, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    await expectEngineError(engine.inspect(dir, TEXT), 'onnx-invalid', /model\.onnx|truncated/);
+    await expectEngineError(engine.inspect(dir, TEXT, FULL), 'onnx-invalid', /model\.onnx|truncated/);
   });
 
   test('a missing tokenizer.json', async () => {
     const dir = copyModel('no-tokenizer');
     fs.rmSync(path.join(dir, 'tokenizer.json'));
-    await expectEngineError(engine.inspect(dir, TEXT), 'tokenizer', /tokenizer\.json/);
+    await expectEngineError(engine.inspect(dir, TEXT, FULL), 'tokenizer', /tokenizer\.json/);
   });
 
   test('invalid config.json', async () => {
     const dir = copyModel('bad-config');
     fs.writeFileSync(path.join(dir, 'config.json'), '{ not json');
-    await expectEngineError(engine.inspect(dir, TEXT), 'model-files', /config\.json/);
+    await expectEngineError(engine.inspect(dir, TEXT, FULL), 'model-files', /config\.json/);
   });
 
   test('a tokenizer whose ids exceed the embedding matrix', async () => {
@@ -343,7 +394,7 @@ describe('bad model folders', () => {
     const m = decodeModel(fs.readFileSync(f));
     m.graph.input.push({ name: 'pixel_values', elemType: TensorType.FLOAT, shape: [1, 3] });
     fs.writeFileSync(f, encodeModel(m));
-    await expectEngineError(engine.inspect(dir, TEXT), 'onnx-unsupported', /pixel_values/);
+    await expectEngineError(engine.inspect(dir, TEXT, FULL), 'onnx-unsupported', /pixel_values/);
   });
 
   test('a non-BERT graph (a single Add)', async () => {
@@ -356,7 +407,7 @@ describe('bad model folders', () => {
     m.graph.output = [{ name: 'y', elemType: TensorType.FLOAT, shape: [2] }];
     m.graph.valueInfo = [];
     fs.writeFileSync(f, encodeModel(m));
-    await expectEngineError(engine.inspect(dir, TEXT), 'onnx-unsupported');
+    await expectEngineError(engine.inspect(dir, TEXT, FULL), 'onnx-unsupported');
   });
 
   test('a failed load is not memoised: fixing the folder makes the next call succeed', async () => {
@@ -364,9 +415,9 @@ describe('bad model folders', () => {
     const tok = path.join(dir, 'tokenizer.json');
     const saved = fs.readFileSync(tok);
     fs.rmSync(tok);
-    await expectEngineError(engine.inspect(dir, TEXT), 'tokenizer');
+    await expectEngineError(engine.inspect(dir, TEXT, FULL), 'tokenizer');
     fs.writeFileSync(tok, saved);
-    const r = await engine.inspect(dir, TEXT);
+    const r = await engine.inspect(dir, TEXT, FULL);
     assert.ok(r.tokens.length > 2);
   });
 });

@@ -164,7 +164,7 @@ require(${JSON.stringify(workerFile)});
 
   test('matrix: the full inspection\'s own tensors for every kind and layer (attention slice, token×token cosine, rollout); null past the last layer', async () => {
     const r = await client.run('inspect', { ref: model, text: TEXT });
-    const full = await engine.inspect(model, TEXT);
+    const full = await engine.inspect(model, TEXT, { detail: 'full' });
     const L = full.model.layers, R = full.layerIds.length;
     const [, T, H] = full.hidden.dims;
     const att = full.attentions!, rollout = full.analysis!.rollout;
@@ -209,6 +209,28 @@ require(${JSON.stringify(workerFile)});
     const again = await client.run('matrix', { runId: r.runId, kind: 'tokenCosine', layer: 1 });
     assert.deepEqual(again, once);
     assert.ok(again && again.data.some((v) => v !== 0));
+  });
+
+  test('inspect with analysis:false returns the [CLS] rows only; the analysis job and the rollout matrix compute the rest on request, equal to a full inspection', async () => {
+    const first = await client.run('inspect', { ref: model, text: TEXT, analysis: false });
+    const eager = await client.run('inspect', { ref: model, text: TEXT });
+    assert.equal(first.analysis, null);
+    assert.ok(first.clsAttention && eager.analysis);
+    // the query-row graph and the full matrices differ in summation order only
+    first.clsAttention.data.forEach((v, i) => assert.ok(Math.abs(v - eager.analysis!.clsRow.data[i]) <= 1e-5, `clsAttention [${i}]`));
+    // the rollout matrix before the analysis was asked for: computed then
+    const ro = await client.run('matrix', { runId: first.runId, kind: 'rollout', layer: 0 });
+    const T = first.tokens.length;
+    assert.ok(ro);
+    assert.deepEqual([...ro.data.subarray(0, T)], [...eager.analysis.rolloutClsRow.data.subarray(0, T)]);
+    const a1 = await client.run('analysis', { runId: first.runId });
+    const a2 = await client.run('analysis', { runId: first.runId });
+    assert.ok(a1 && a2);
+    for (const k of ['clsRow', 'toCls', 'toSep', 'toPunct', 'toSelf', 'entropy', 'rolloutClsRow'] as const) {
+      assert.deepEqual([...a1[k].data], [...eager.analysis[k].data], k);
+      assert.deepEqual([...a2[k].data], [...a1[k].data], `${k} again (the kept analysis was not transferred away)`);
+    }
+    await expectEngineError(client.run('analysis', { runId: 'w0-999' }), 'run-expired', /Inspect the selection again/);
   });
 
   test('matrix for a run the worker no longer holds fails with a clear error', async () => {

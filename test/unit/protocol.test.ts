@@ -34,6 +34,26 @@ test('matrixFailed: a valid request and a reason', () => {
   assert.ok(!isHostMessage({ type: 'matrixFailed', version: PROTOCOL_VERSION, request: { ...request, kind: 'x' }, error: 'gone' }));
 });
 
+test('analysis on request: requestAnalysis names a run; analysisFailed a run and a reason; the summary in a snapshot is checked', () => {
+  assert.ok(isWebviewMessage({ type: 'requestAnalysis', runId: 3 }));
+  assert.ok(!isWebviewMessage({ type: 'requestAnalysis', runId: -1 }));
+  assert.ok(!isWebviewMessage({ type: 'requestAnalysis', runId: '3' }));
+  assert.ok(!isWebviewMessage({ type: 'requestAnalysis' }));
+  assert.ok(isHostMessage({ type: 'analysisFailed', version: PROTOCOL_VERSION, runId: 3, error: 'gone' }));
+  assert.ok(!isHostMessage({ type: 'analysisFailed', version: PROTOCOL_VERSION, runId: 3 }), 'a reason is required');
+  const t = (dims: number[]) => ({ data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims });
+  const inspection = {
+    runId: 3, model: {}, text: 'a', tokens: [], layerIds: [0, 1], vectors: {}, poolingCos: t([2, 1, 1]), clsMean: new Float32Array(2), clsToken: t([2, 2]),
+    attention: { clsRow: t([1, 2, 2]), summary: null },
+  };
+  const withInspection = (i: unknown) => isHostMessage({ type: 'snapshot', version: PROTOCOL_VERSION, snapshot: { ...snap, inspection: i } });
+  assert.ok(withInspection(inspection), 'the [CLS] rows alone (summary not asked for yet)');
+  const summary = { rolloutClsRow: t([1, 2]), toCls: t([1, 2]), toSep: t([1, 2]), toPunct: t([1, 2]), toSelf: t([1, 2]), entropy: t([1, 2]) };
+  assert.ok(withInspection({ ...inspection, attention: { ...inspection.attention, summary } }));
+  assert.ok(!withInspection({ ...inspection, attention: { ...inspection.attention, summary: { ...summary, entropy: undefined } } }), 'a summary is whole');
+  assert.ok(!withInspection({ ...inspection, attention: { clsRow: t([1, 2, 2]) } }), 'summary is null or a summary, never missing');
+});
+
 test('webview messages: ready and known commands only', () => {
   assert.ok(isWebviewMessage({ type: 'ready', surface: 'side' }));
   assert.ok(!isWebviewMessage({ type: 'ready', surface: 'elsewhere' }));

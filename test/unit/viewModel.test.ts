@@ -45,9 +45,11 @@ const view = (T: number): InspectionView => ({
   attention: {
     // L=2, heads=2
     clsRow: { data: Float32Array.from([0.5, 0.5, 1, 0, 0.2, 0.8, 0, 1]), dims: [2, 2, T] },
-    rolloutClsRow: { data: Float32Array.from([0.9, 0.1, 0.3, 0.7]), dims: [2, T] },
-    toCls: { data: new Float32Array(4), dims: [2, 2] }, toSep: { data: new Float32Array(4), dims: [2, 2] },
-    toPunct: { data: new Float32Array(4), dims: [2, 2] }, toSelf: { data: new Float32Array(4), dims: [2, 2] }, entropy: { data: new Float32Array(4), dims: [2, 2] },
+    summary: {
+      rolloutClsRow: { data: Float32Array.from([0.9, 0.1, 0.3, 0.7]), dims: [2, T] },
+      toCls: { data: new Float32Array(4), dims: [2, 2] }, toSep: { data: new Float32Array(4), dims: [2, 2] },
+      toPunct: { data: new Float32Array(4), dims: [2, 2] }, toSelf: { data: new Float32Array(4), dims: [2, 2] }, entropy: { data: new Float32Array(4), dims: [2, 2] },
+    },
   },
   timings: { tokenizeMs: 0, runMs: 0, analyseMs: 0, totalMs: 0 },
 });
@@ -61,6 +63,10 @@ test('tokenMeasure: layer index maps to attention layer (layer k uses attention 
   assert.deepEqual([...tokenMeasure(v, 'rollout', 2, -1)!].map((x) => +x.toFixed(5)), [0.3, 0.7]);
   assert.deepEqual([...tokenMeasure(v, 'clsCosine', 1, -1)!], [2, 3]);
   assert.equal(tokenMeasure({ ...v, attention: null }, 'rollout', 1, -1), null);
+  // before the analysis arrives: the [CLS] rows are there, the rollout is not yet
+  const first = { ...v, attention: { clsRow: v.attention!.clsRow, summary: null } };
+  assert.equal(tokenMeasure(first, 'rollout', 1, -1), null);
+  assert.deepEqual([...tokenMeasure(first, 'clsAttention', 2, 1)!], [0, 1]);
 });
 
 test('compareView: cosine matrices per pooling and layer, symmetric, unit diagonal', () => {

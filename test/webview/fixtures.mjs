@@ -185,6 +185,12 @@ function pageFixtures(version) {
       hiddenStates: { source: 'native' }, hasPooler: true, poolingMode: null, randomWeights: cfg.randomWeights ?? false,
       warnings: cfg.warnings ?? [],
     };
+    const summary = {
+      rolloutClsRow: { data: rolloutClsRow, dims: [L, T] },
+      toCls: { data: shares.toCls, dims: [L, heads] }, toSep: { data: shares.toSep, dims: [L, heads] },
+      toPunct: { data: shares.toPunct, dims: [L, heads] }, toSelf: { data: shares.toSelf, dims: [L, heads] },
+      entropy: { data: shares.entropy, dims: [L, heads] },
+    };
     const inspection = {
       runId, model, text, tokens: toks,
       truncation: cfg.truncated
@@ -193,15 +199,11 @@ function pageFixtures(version) {
       layerIds: Array.from({ length: R }, (_, i) => i),
       vectors, norms, poolingCos: { data: poolingCos, dims: [R, P, P] }, poolingNames, clsMean,
       clsToken: { data: clsToken, dims: [R, T] },
-      attention: attentionAvailable ? {
-        clsRow: { data: clsRow, dims: [L, heads, T] }, rolloutClsRow: { data: rolloutClsRow, dims: [L, T] },
-        toCls: { data: shares.toCls, dims: [L, heads] }, toSep: { data: shares.toSep, dims: [L, heads] },
-        toPunct: { data: shares.toPunct, dims: [L, heads] }, toSelf: { data: shares.toSelf, dims: [L, heads] },
-        entropy: { data: shares.entropy, dims: [L, heads] },
-      } : null,
+      // cfg.summary false: the snapshot as the host first sends it (the shares and rollout rows come on requestAnalysis)
+      attention: attentionAvailable ? { clsRow: { data: clsRow, dims: [L, heads, T] }, summary: cfg.summary === false ? null : summary } : null,
       timings: { tokenizeMs: 1.2, runMs: 48.5, analyseMs: 7.3, totalMs: 57 },
     };
-    return { cfg: { L, heads, T, H, R, D, runId }, inspection, attnQ, attnScale, rollout, states };
+    return { cfg: { L, heads, T, H, R, D, runId }, inspection, attnQ, attnScale, rollout, states, summary };
   }
 
   function compare(n, R) {
@@ -249,14 +251,26 @@ function pageFixtures(version) {
       for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) m[i * T + j] = cos(b.states, (r * T + i) * D, b.states, (r * T + j) * D, D);
       return { type: 'matrix', version, request: req, data: m, scale: 1, dims: [T, T] };
     },
-    /** Answers every requestMatrix the webview posts (after `delay` ms), like the extension host. */
+    /** The host's answer to requestAnalysis: the last snapshot again (seq + 1) with the summary; or analysisFailed with `error`. */
+    answerAnalysis(runId, error) {
+      if (error) return { type: 'analysisFailed', version, runId, error };
+      const snap = fx.last;
+      const insp = snap.inspection;
+      fx.last = { ...snap, seq: snap.seq + 1, inspection: { ...insp, attention: { ...insp.attention, summary: fx.built.summary } } };
+      return { type: 'snapshot', version, snapshot: fx.last };
+    },
+    /** Answers every requestMatrix and requestAnalysis the webview posts (after `delay` ms), like the extension host. */
     startHost(delay = 0) {
       if (fx.timer) return;
       fx.timer = setInterval(() => {
         // by identity, not index: tests clear the recorded messages
         for (const m of window.__harness.posted) {
-          if (m?.type !== 'requestMatrix' || !fx.built || fx.seen.has(m)) continue;
+          if ((m?.type !== 'requestMatrix' && m?.type !== 'requestAnalysis') || !fx.built || fx.seen.has(m)) continue;
           fx.seen.add(m);
+          if (m.type === 'requestAnalysis') {
+            setTimeout(() => { window.postMessage(fx.answerAnalysis(m.runId), '*'); fx.answered.push({ kind: 'analysis', runId: m.runId }); }, delay);
+            continue;
+          }
           const msg = fx.answer(m.request);
           setTimeout(() => { window.postMessage(msg, '*'); fx.answered.push(m.request); }, delay);
         }

@@ -169,7 +169,7 @@ test('attention tab: layers requested per run when shown, thumbnails drawn, head
     && document.getElementById('hm-rollout').dataset.state === 'ready');
 
   // per-head shares: values in the tooltip; a click selects the head
-  const share = await fx(w, (f) => f.last.inspection.attention.toCls.data[3 * 3 + 1]);
+  const share = await fx(w, (f) => f.last.inspection.attention.summary.toCls.data[3 * 3 + 1]);
   assert.equal(await hoverCell(w, 'hm-share-toCls', 3, 1), `layer 4 head 2: to [CLS] = ${fmt(share)}`);
   for (const k of ['toSep', 'toPunct', 'toSelf', 'entropy']) assert.equal(await w.locator(`#hm-share-${k}`).getAttribute('data-state'), 'ready', k);
   await w.clearMessages();
@@ -381,6 +381,44 @@ test('side view: chips per token coloured by the measure, legend, stats, truncat
   assert.equal(await w.locator('#side-measure').inputValue(), 'rollout');
   assert.match(await w.text('#chips-measure'), /rollout up to layer 2/);
   await w.screenshot(path.join(OUT, 'webview-side-dark.png'));
+});
+
+test('analysis on request: the first snapshot has the [CLS] rows only; the Attention tab asks once, shows the shares when they come, or why not', async () => {
+  await open();
+  await postInspection(w, { seq: 1, runId: 21, L: 3, heads: 2, T: 12, H: 16, summary: false });
+  assert.equal((await posted('requestAnalysis')).length, 0, 'the Vectors tab does not need it');
+  await tab('attention');
+  await w.waitForMessage((m) => m.type === 'requestAnalysis');
+  assert.deepEqual((await posted('requestAnalysis')).map((m) => m.runId), [21]);
+  assert.match(await w.text('#attn-shares-pending'), /Computing the per-head shares/);
+  assert.equal(await w.locator('#hm-share-toCls').count(), 0);
+  // the [CLS] row of the chosen head is drawn from the snapshot at once
+  assert.equal(await w.locator('#attn-cls-row').count(), 1);
+  await startHost(w);
+  await w.page.waitForSelector('#hm-share-toCls[data-state=ready]');
+  const share = await fx(w, (f) => f.last.inspection.attention.summary.toCls.data[1 * 2 + 1]);
+  assert.equal(await hoverCell(w, 'hm-share-toCls', 1, 1), `layer 2 head 2: to [CLS] = ${fmt(share)}`);
+  assert.equal(await w.locator('#attn-shares-pending').count(), 0);
+  assert.equal((await posted('requestAnalysis')).length, 1, 'asked once per run');
+  // another run whose analysis the host cannot compute: the reason instead of the shares
+  await fx(w, (f) => f.stopHost());
+  await postInspection(w, { seq: 10, runId: 22, L: 3, heads: 2, T: 12, H: 16, summary: false });
+  await w.waitForMessage((m) => m.type === 'requestAnalysis' && m.runId === 22);
+  await w.page.evaluate(() => { window.postMessage(window.__fx.answerAnalysis(21, 'stale'), '*'); });
+  await w.page.evaluate(() => { window.postMessage(window.__fx.answerAnalysis(22, 'This run is no longer held by the engine: inspect again.'), '*'); });
+  await w.flush();
+  assert.equal(await w.locator('#attn-shares-pending').getAttribute('data-state'), 'failed');
+  assert.match(await w.text('#attn-shares-pending'), /cannot be computed: This run is no longer held/);
+});
+
+test('side view coloured by rollout: asks for the analysis and says it is coming', async () => {
+  await open({ surface: 'side', viewport: { width: 420, height: 800 } });
+  await postInspection(w, { surface: 'side', seq: 1, runId: 4, L: 2, heads: 2, T: 8, H: 32, summary: false, options: { measure: 'rollout', layer: 2 } });
+  await w.waitForMessage((m) => m.type === 'requestAnalysis' && m.runId === 4);
+  assert.match(await w.text('#attention-reason'), /Computing the attention rollout/);
+  await startHost(w);
+  await w.page.waitForFunction(() => /rollout up to layer 2/.test(document.getElementById('chips-measure')?.textContent ?? ''));
+  assert.equal((await posted('requestAnalysis')).length, 1);
 });
 
 test('attention unavailable: the side view and the Attention tab say why', async () => {

@@ -169,6 +169,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     view.onMatrixFailed?.(ctxNow(snapshot), msg);
     return;
   }
+  if (msg.type === 'analysisFailed') {
+    if (!snapshot || !matrices.failAnalysis(msg)) return;  // about another (older) run: stale
+    render();
+    return;
+  }
   if (msg.type === 'snapshot') {
     if (msg.snapshot.seq < lastSeq) return;     // stale
     lastSeq = msg.snapshot.seq;

@@ -19,8 +19,11 @@ export const MEASURE_LABELS: Record<TokenMeasure, string> = {
 export type MeasureResult = { values: Float32Array; label: string } | { reason: string };
 
 /** The value of every token under the chosen measure, layer and head, or why there is none. */
-export function measureValues(insp: InspectionView, o: ViewOptions): MeasureResult {
+export function measureValues(insp: InspectionView, o: ViewOptions, analysisFailure?: string): MeasureResult {
   const values = tokenMeasure(insp, o.measure, o.layer, o.head);
+  if (!values && insp.attention && o.measure === 'rollout') {
+    return { reason: analysisFailure ? `The rollout cannot be computed: ${analysisFailure}` : 'Computing the attention rollout…' };
+  }
   if (!values) {
     return { reason: `Attention is unavailable for this model: ${insp.model.attentions.reason ?? 'the model does not expose attention probabilities'}.` };
   }
@@ -93,7 +96,9 @@ export class SideView implements View {
       fill(this.selectionArea, [selectionBlock(s, true)]);
     }
     if (changed === 'all') fill(this.headerArea, insp ? [modelHeader(insp, true), truncationNotice(insp)] : []);
-    if (changedAll(changed, 'options')) fill(this.bodyArea, insp ? [this.controls(ctx, insp), this.tokens(insp, o), this.stats(insp, o)] : []);
+    // the rollout needs the analysis, computed on request
+    if (insp?.attention && !insp.attention.summary && o.measure === 'rollout') ctx.matrices.requestAnalysis();
+    if (changedAll(changed, 'options')) fill(this.bodyArea, insp ? [this.controls(ctx, insp), this.tokens(insp, o, ctx.matrices.analysisFailure()), this.stats(insp, o)] : []);
   }
 
   private controls(ctx: Ctx, insp: InspectionView): HTMLElement {
@@ -112,9 +117,9 @@ export class SideView implements View {
     return el('div', { class: 'controls', role: 'group', 'aria-label': 'View options' }, measure, layer, head, follow, deco);
   }
 
-  private tokens(insp: InspectionView, o: ViewOptions): HTMLElement {
+  private tokens(insp: InspectionView, o: ViewOptions, analysisFailure?: string): HTMLElement {
     const box = el('section', { class: 'token-section' }, el('h2', {}, `Tokens (${insp.tokens.length})`));
-    const r = measureValues(insp, o);
+    const r = measureValues(insp, o, analysisFailure);
     if ('reason' in r) {
       box.append(note(r.reason, { id: 'attention-reason', class: 'note warning' }));
       box.append(el('div', { id: 'chips', class: 'chips', 'data-testid': 'chips' },

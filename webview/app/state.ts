@@ -1,7 +1,7 @@
 // Webview state: the last snapshot, local option overrides (instant feedback until the host echoes them),
 // persisted UI state (vscode setState/getState), the cache of requested matrices, and the index helpers every
 // view shares (layer index ↔ layer id ↔ attention layer).
-import type { InspectionView, MatrixFailedMessage, MatrixKind, MatrixMessage, MatrixRequest, PartUpdateMessage, Snapshot, ViewOptions } from '../../src/shared/protocol';
+import type { AnalysisFailedMessage, InspectionView, MatrixFailedMessage, MatrixKind, MatrixMessage, MatrixRequest, PartUpdateMessage, Snapshot, ViewOptions } from '../../src/shared/protocol';
 import type { ThemeKind } from '../widgets/colors';
 import { post, vscodeApi } from '../messaging/vscodeApi';
 
@@ -56,11 +56,37 @@ export class MatrixCache {
   private readonly failed = new Map<string, string>();
   private bytes = 0;
 
+  /** requestAnalysis was posted for the current run. */
+  private analysisAsked = false;
+  /** Why the host could not compute the current run's analysis (analysisFailed). */
+  private analysisError: string | undefined;
+
   get currentRun(): number { return this.runId; }
+
+  /** Asks the host, once per run, for the shares and the rollout (the snapshot then carries attention.summary). */
+  requestAnalysis(): void {
+    if (this.runId < 0 || this.analysisAsked) return;
+    this.analysisAsked = true;
+    post({ type: 'requestAnalysis', runId: this.runId });
+  }
+
+  /** Why the analysis of the current run cannot be had; undefined while it may still come. */
+  analysisFailure(): string | undefined {
+    return this.analysisError;
+  }
+
+  /** Records analysisFailed; false when it belongs to another run. */
+  failAnalysis(m: AnalysisFailedMessage): boolean {
+    if (m.runId !== this.runId) return false;
+    this.analysisError = m.error;
+    return true;
+  }
 
   reset(runId: number): void {
     if (runId === this.runId) return;
     this.runId = runId;
+    this.analysisAsked = false;
+    this.analysisError = undefined;
     this.entries.clear();
     this.pending.clear();
     this.failed.clear();

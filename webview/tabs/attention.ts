@@ -236,6 +236,7 @@ export class AttentionTab implements View {
   readonly root = el('div', { class: 'tab-body', 'data-testid': 'attention-body' });
   private gridKey = '';
   private detailKey = '';
+  private sharesKey = '';
   private ctx: Ctx | null = null;
   private grid: ThumbGrid | null = null;
   private controls = el('div', { class: 'controls' });
@@ -268,6 +269,14 @@ export class AttentionTab implements View {
       this.build(ctx, insp);
     }
     if (!insp?.attention || !this.grid) return;
+    // the shares come with the analysis, which the engine computes when asked
+    if (!insp.attention.summary) ctx.matrices.requestAnalysis();
+    const sharesKey = `${gridKey}|${insp.attention.summary ? 's' : ctx.matrices.analysisFailure() ?? 'n'}`;
+    const sharesChanged = sharesKey !== this.sharesKey;
+    if (sharesChanged) {
+      this.sharesKey = sharesKey;
+      this.renderShares(ctx, insp);
+    }
     const sel = selected(ctx, insp);
     const detailKey = `${sel.layer}|${sel.head}`;
     this.renderControls(insp, sel);
@@ -278,7 +287,37 @@ export class AttentionTab implements View {
     this.grid.need(sel.layer);
     this.grid.pump();
     this.renderDetail(ctx, insp, sel);
-    for (const s of this.shares) s.mark({ row: sel.layer, col: sel.head >= 0 ? sel.head : undefined });
+    this.markShares();
+  }
+
+  private markShares(): void {
+    for (const s of this.shares) s.mark({ row: this.sel.layer, col: this.sel.head >= 0 ? this.sel.head : undefined });
+  }
+
+  /** The per-head share heatmaps, or what stands in for them until the analysis arrives (or why it cannot). */
+  private renderShares(ctx: Ctx, insp: InspectionView): void {
+    const summary = insp.attention?.summary;
+    const title = el('h3', {}, 'Per-head behaviour (mean over queries; click a cell to open that head)');
+    if (!summary) {
+      const failed = ctx.matrices.analysisFailure();
+      this.shares = [];
+      this.sharesBox.replaceChildren(title, note(failed ? `The per-head shares cannot be computed: ${failed}` : 'Computing the per-head shares…',
+        { id: 'attn-shares-pending', class: failed ? 'note warning' : 'note', 'data-state': failed ? 'failed' : 'loading' }));
+      return;
+    }
+    const [L, H] = summary.toCls.dims;
+    const layerLabels = Array.from({ length: L }, (_, l) => `L${l + 1}`);
+    const headLabels = Array.from({ length: H }, (_, h) => `H${h + 1}`);
+    this.shares = SHARES.map(([k, label]) => {
+      const hm = new Heatmap({
+        id: `hm-share-${k}`, title: label, scale: 'sequential', rowLabels: layerLabels, colLabels: headLabels, maxCell: 18, maxLabel: 30,
+        describe: (l, h, v) => `layer ${l + 1} head ${h + 1}: ${label} = ${fmt(v)}`,
+        onSelect: (l, h) => this.pick({ layer: l, head: h }), exportName: `cls-lens-${k}`,
+      });
+      return hm.setData(summary[k].data, L, H);
+    });
+    this.sharesBox.replaceChildren(title, el('div', { class: 'share-row' }, ...this.shares.map((s) => s.root)));
+    if (this.detailKey) this.markShares();
   }
 
   private build(ctx: Ctx, insp: InspectionView | null): void {
@@ -306,21 +345,9 @@ export class AttentionTab implements View {
       id: 'hm-rollout', title: '', scale: 'sequential', rowLabels: tokLabels, colLabels: tokLabels, rowTitle: 'query', colTitle: 'key', maxCell: 22,
       describe: (q, k, v) => `rollout ${q} '${tokenText(insp.tokens[q])}' → ${k} '${tokenText(insp.tokens[k])}' = ${fmt(v)}`,
     });
-    const a = insp.attention;
-    const [L, H] = a.toCls.dims;
-    const layerLabels = Array.from({ length: L }, (_, l) => `L${l + 1}`);
-    const headLabels = Array.from({ length: H }, (_, h) => `H${h + 1}`);
+    const [L, H] = insp.attention.clsRow.dims;
     this.gridBox.replaceChildren(this.grid.root);
-    this.shares = SHARES.map(([k, label]) => {
-      const hm = new Heatmap({
-        id: `hm-share-${k}`, title: label, scale: 'sequential', rowLabels: layerLabels, colLabels: headLabels, maxCell: 18, maxLabel: 30,
-        describe: (l, h, v) => `layer ${l + 1} head ${h + 1}: ${label} = ${fmt(v)}`,
-        onSelect: (l, h) => this.pick({ layer: l, head: h }), exportName: `cls-lens-${k}`,
-      });
-      return hm.setData(a[k].data, L, H);
-    });
-    this.sharesBox.replaceChildren(el('h3', {}, 'Per-head behaviour (mean over queries; click a cell to open that head)'),
-      el('div', { class: 'share-row' }, ...this.shares.map((s) => s.root)));
+    this.sharesKey = '';
     this.rolloutBox.replaceChildren(this.rollout.root);
     this.root.replaceChildren(this.controls,
       el('section', { class: 'attn-grid-box' },

@@ -1,5 +1,5 @@
-// Attention analysis on onnxruntime: the measures of attention.ts (shares, self, entropy, rollout) as a small ONNX
-// graph built once per layer count, so the O(L·heads·T²) reductions and the O(L·T³) rollout run in optimised,
+// Attention analysis on onnxruntime: the measures of attention.ts (shares, self, entropy, rollout) as small ONNX
+// graphs built once per model (one layer's measures; the rollout over all layers), so the O(L·heads·T²) reductions and the O(L·T³) rollout run in optimised,
 // multi-threaded kernels instead of JavaScript loops (≈ 6 s in JS at 512 tokens for MiniLM). attention.ts stays the
 // readable reference that the tests compare this against.
 import type * as Ort from 'onnxruntime-node';
@@ -64,53 +64,107 @@ export function buildAnalysisModel(L: number): Uint8Array {
   return encodeModel(model);
 }
 
+/** Input hat [L, T, T] (each layer's Â) → rollout [L, T, T]: R_1 = Â_1, R_l = Â_l · R_{l−1}. */
+export function buildRolloutModel(L: number): Uint8Array {
+  const nodes: NodeProto[] = [];
+  let k = 0;
+  const n = (opType: string, input: string[], attribute: AttributeProto[] = [], output = `t${k++}`): string => {
+    nodes.push({ name: `${opType}_${k}`, opType, domain: '', input, output: [output], attribute });
+    return output;
+  };
+  const inits: TensorProto[] = [i64('ax0', [0])];
+  const rs: string[] = [];
+  let prev = '';
+  for (let l = 0; l < L; l++) {
+    inits.push(i64(`l${l}`, [l], []));
+    const a = n('Gather', ['hat', `l${l}`], [int('axis', 0)]);
+    prev = l === 0 ? a : n('MatMul', [a, prev]);
+    rs.push(n('Unsqueeze', [prev, 'ax0']));
+  }
+  n('Concat', rs, [int('axis', 0)], 'rollout');
+  const f = (name: string, shape: (number | string)[]) => ({ name, elemType: TensorType.FLOAT, shape });
+  return encodeModel({
+    irVersion: 8, producerName: 'cls-lens', producerVersion: '1', domain: '', modelVersion: 1, docString: 'CLS Lens attention rollout',
+    opsetImport: [{ domain: '', version: 13 }], metadataProps: [],
+    graph: { name: 'cls_lens_rollout', node: nodes, initializer: inits, valueInfo: [], input: [f('hat', [L, 'T', 'T'])], output: [f('rollout', [L, 'T', 'T'])] },
+  });
+}
+
+/**
+ * The analysis one layer at a time: the per-layer graph (buildAnalysisModel(1): shares, entropy and the layer's Â)
+ * over each layer's [heads, T, T] as it is read or recomputed, then the rollout graph over the L matrices Â. Memory
+ * stays near one layer's attention (12.6 MB for BERT-base at 512 tokens) instead of all of them and their
+ * intermediates (≈ 0.6 GB). No memory arena: the buffers go back after each request.
+ */
 export class AnalysisSession {
-  private constructor(private readonly session: Ort.InferenceSession, readonly layers: number) {}
+  private constructor(private readonly layerSession: Ort.InferenceSession, private readonly rolloutSession: Ort.InferenceSession, readonly layers: number) {}
 
   static async create(layers: number, threads?: number): Promise<AnalysisSession> {
-    return new AnalysisSession(await ort().InferenceSession.create(buildAnalysisModel(layers), sessionOptionsFor(threads)), layers);
+    const O = ort();
+    const opts = sessionOptionsFor(threads, { arena: false });
+    return new AnalysisSession(
+      await O.InferenceSession.create(buildAnalysisModel(1), opts),
+      await O.InferenceSession.create(buildRolloutModel(layers), opts),
+      layers);
   }
 
   /** Everything of AttentionAnalysis for one sequence's attentions [L, heads, T, T]. */
   async analyse(attn: FloatTensor, classes: TokenClasses): Promise<AttentionAnalysis> {
-    const O = ort();
     const [L, Hd, T] = attn.dims as [number, number, number, number];
-    const cls = new Float32Array(T * 3);
-    for (let t = 0; t < T; t++) { cls[t * 3] = classes.cls[t]; cls[t * 3 + 1] = classes.sep[t]; cls[t * 3 + 2] = classes.punct[t]; }
-    const eye = new Float32Array(T * T);
-    for (let t = 0; t < T; t++) eye[t * T + t] = 1;
-    const out = await this.session.run({
-      attn: new O.Tensor('float32', attn.data, attn.dims),
-      classes: new O.Tensor('float32', cls, [T, 3]),
-      eye: new O.Tensor('float32', eye, [T, T]),
-    });
-    const shares = out.shares.data as Float32Array;
-    const pick = (c: number) => {
-      const d = new Float32Array(L * Hd);
-      for (let i = 0; i < L * Hd; i++) d[i] = shares[i * 3 + c];
-      return { data: d, dims: [L, Hd] };
-    };
-    // the [CLS] row (query = first [CLS], or position 0) is a plain copy; the share to self a strided read
+    const per = Hd * T * T;
+    return this.analyseLayers(L, async (l) => ({ data: attn.data.subarray(l * per, (l + 1) * per), dims: [Hd, T, T] }), classes);
+  }
+
+  /** Everything of AttentionAnalysis, reading each layer's [heads, T, T] from `layer` in turn. */
+  async analyseLayers(L: number, layer: (l: number) => Promise<FloatTensor>, classes: TokenClasses): Promise<AttentionAnalysis> {
+    const O = ort();
+    let T = 0, Hd = 0;
+    let cls: Float32Array | null = null, eye: Float32Array | null = null;
+    let clsRow = new Float32Array(0), self = new Float32Array(0), toCls = new Float32Array(0), toSep = new Float32Array(0);
+    let toPunct = new Float32Array(0), entropy = new Float32Array(0), hat = new Float32Array(0);
+    // the [CLS] row (query = first [CLS], or position 0)
     const q = Math.max(0, classes.cls.indexOf(1));
-    const clsRow = new Float32Array(L * Hd * T);
-    const self = new Float32Array(L * Hd);
-    for (let lh = 0; lh < L * Hd; lh++) {
-      const base = lh * T * T;
-      clsRow.set(attn.data.subarray(base + q * T, base + q * T + T), lh * T);
-      let d = 0;
-      for (let t = 0; t < T; t++) d += attn.data[base + t * T + t];
-      self[lh] = d / T;
+    for (let l = 0; l < L; l++) {
+      const a = await layer(l);
+      if (l === 0) {
+        [Hd, T] = a.dims as [number, number, number];
+        cls = new Float32Array(T * 3);
+        for (let t = 0; t < T; t++) { cls[t * 3] = classes.cls[t]; cls[t * 3 + 1] = classes.sep[t]; cls[t * 3 + 2] = classes.punct[t]; }
+        eye = new Float32Array(T * T);
+        for (let t = 0; t < T; t++) eye[t * T + t] = 1;
+        clsRow = new Float32Array(L * Hd * T); self = new Float32Array(L * Hd);
+        toCls = new Float32Array(L * Hd); toSep = new Float32Array(L * Hd); toPunct = new Float32Array(L * Hd); entropy = new Float32Array(L * Hd);
+        hat = new Float32Array(L * T * T);
+      }
+      const out = await this.layerSession.run({
+        attn: new O.Tensor('float32', a.data, [1, Hd, T, T]),
+        classes: new O.Tensor('float32', cls!, [T, 3]),
+        eye: new O.Tensor('float32', eye!, [T, T]),
+      });
+      const shares = out.shares.data as Float32Array;
+      for (let h = 0; h < Hd; h++) {
+        const lh = l * Hd + h;
+        toCls[lh] = shares[h * 3]; toSep[lh] = shares[h * 3 + 1]; toPunct[lh] = shares[h * 3 + 2];
+        const base = h * T * T;
+        clsRow.set(a.data.subarray(base + q * T, base + q * T + T), lh * T);
+        let d = 0;
+        for (let t = 0; t < T; t++) d += a.data[base + t * T + t];
+        self[lh] = d / T;
+      }
+      entropy.set(out.entropy.data as Float32Array, l * Hd);
+      hat.set(out.rollout.data as Float32Array, l * T * T);
     }
+    const r = await this.rolloutSession.run({ hat: new O.Tensor('float32', hat, [L, T, T]) });
+    const lh = (data: Float32Array): FloatTensor => ({ data, dims: [L, Hd] });
     return {
       clsRow: { data: clsRow, dims: [L, Hd, T] },
-      toCls: pick(0), toSep: pick(1), toPunct: pick(2),
-      toSelf: { data: self, dims: [L, Hd] },
-      entropy: { data: out.entropy.data as Float32Array, dims: [L, Hd] },
-      rollout: { data: out.rollout.data as Float32Array, dims: [L, T, T] },
+      toCls: lh(toCls), toSep: lh(toSep), toPunct: lh(toPunct), toSelf: lh(self), entropy: lh(entropy),
+      rollout: { data: r.rollout.data as Float32Array, dims: [L, T, T] },
     };
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await this.layerSession.release();
+    await this.rolloutSession.release();
   }
 }

@@ -1,11 +1,14 @@
-// One onnxruntime session per model, over the rewritten graph; typed outputs {data, dims}.
+// One onnxruntime session per model, over the stock graph with its hidden states exposed; typed outputs {data, dims}.
+// Attention probabilities are recomputed from those hidden states (runtime/attention.ts) where the graph's query and
+// key projections are recognised, and exposed by the rewrite (the graph's Softmax outputs) only where they are not.
 import * as fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
-import { prepareGraph, type OutputPlan } from '../onnx/rewrite';
+import { exposeOutputs, planOutputs, type OutputPlan } from '../onnx/rewrite';
 import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
-import type { ModelProto } from '../onnx';
+import { decodeModel, type ModelProto } from '../onnx';
+import { AttentionRecompute, findQkPattern, type QkPattern } from './attention';
 import type { FloatTensor } from '../../shared/types';
 import { ort, sessionOptionsFor } from './ort';
 
@@ -23,7 +26,7 @@ export interface EncoderBatch {
 export interface EncoderOutputs {
   /** Each [B, T, H]; L+1 entries when hidden states are available, else only the last. */
   hiddenStates: FloatTensor[];
-  /** Each [B, heads, T, T], L entries, when requested and available. */
+  /** Each [B, heads, T, T], L entries, when requested and available (recomputed or read from the graph). */
   attentions: FloatTensor[] | null;
   pooler: FloatTensor | null;
 }
@@ -72,33 +75,93 @@ export class Encoder {
     readonly plan: OutputPlan,
     readonly vocabRows: number | null,
     private readonly positionOffset: number,
+    private readonly recompute: AttentionRecompute | null = null,
   ) {}
 
-  static async create(folder: ModelFolder, opts: { threads?: number } = {}): Promise<Encoder> {
-    let bytes: Uint8Array;
+  static async create(folder: ModelFolder, opts: { threads?: number; /** false: expose the graph's Softmax outputs even where attention can be recomputed. */ recompute?: boolean } = {}): Promise<Encoder> {
+    let bytes: Uint8Array | null;
     try {
       bytes = fs.readFileSync(folder.onnxFile);
     } catch (e) {
       throw new EngineError('model-files', `Cannot read the ONNX file ${folder.onnxFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, 'Check the model folder.');
     }
     if (bytes.length === 0) throw new EngineError('onnx-invalid', `The ONNX file ${folder.onnxFile} is empty.`, 'Re-download or re-export the model.');
-    const prepared = prepareGraph(bytes, folder.config.layers);
-    const unknown = prepared.plan.inputs.filter((n) => !KNOWN_INPUTS.has(n));
-    if (unknown.length > 0 || !prepared.plan.inputs.includes('input_ids')) {
+    let model: ModelProto;
+    try {
+      model = decodeModel(bytes);
+    } catch (e) {
+      throw new EngineError('onnx-invalid', `The ONNX file cannot be read: ${(e as Error).message}`, 'The file may be truncated or not an ONNX model: re-download or re-export it.');
+    }
+    const c = folder.config;
+    const plan = planOutputs(model, c.layers);
+    const unknown = plan.inputs.filter((n) => !KNOWN_INPUTS.has(n));
+    if (unknown.length > 0 || !plan.inputs.includes('input_ids')) {
       throw new EngineError('onnx-unsupported',
-        `The graph's inputs are [${prepared.plan.inputs.join(', ')}]; CLS Lens feeds input_ids, attention_mask, token_type_ids and position_ids${unknown.length ? ` and does not know ${unknown.join(', ')}` : ''}.`,
+        `The graph's inputs are [${plan.inputs.join(', ')}]; CLS Lens feeds input_ids, attention_mask, token_type_ids and position_ids${unknown.length ? ` and does not know ${unknown.join(', ')}` : ''}.`,
         'Export the encoder alone (optimum task "feature-extraction"); models with past key values or pixel inputs are not encoders.');
     }
+    // attention: native outputs as they are; otherwise recomputed from the hidden states when the pattern is known
+    let pattern: Extract<QkPattern, { ok: true }> | null = null;
+    if (plan.attentionsCap.source !== 'native' && opts.recompute !== false) {
+      const found = findQkPattern(model, c, plan.hiddenStates);
+      if (found.ok) {
+        pattern = found;
+        plan.attentions = null;
+        plan.attentionsCap = {
+          source: 'recomputed',
+          reason: `Recomputed on request from each layer's input hidden state with the graph's own query and key weights (${found.pattern === 'fused' ? 'read from the fused Attention nodes' : 'found above each attention Softmax'}); the encoder runs its stock graph.`,
+        };
+      } else if (plan.attentionsCap.source === 'rewritten') {
+        plan.attentionsCap = { ...plan.attentionsCap, reason: `${plan.attentionsCap.reason} (Not recomputed: ${found.reason}.)` };
+      }
+    }
+    const existing = new Set(model.graph.output.map((o) => o.name));
+    const wanted = [...new Set([...(plan.hiddenStates ?? []), ...(plan.attentions ?? [])])].filter((n) => !existing.has(n));
+    const rows = embeddingRows(model);
+    let graphBytes: Uint8Array | null = exposeOutputs(bytes, wanted, plan.floatType);
+    model = undefined as unknown as ModelProto;
     const O = ort();
     let session: Ort.InferenceSession;
     try {
-      const sessionOptions = sessionOptionsFor(opts.threads);
-      session = await O.InferenceSession.create(prepared.bytes, sessionOptions);
+      session = await O.InferenceSession.create(graphBytes, sessionOptionsFor(opts.threads));
     } catch (e) {
       throw new EngineError('onnx-invalid', `onnxruntime could not load ${folder.onnxFile}: ${(e as Error).message.split('\n')[0]}`, 'Re-export the model (opset 11–17) or use another ONNX file in the folder.', 'onnxFile');
+    } finally {
+      graphBytes = null;
     }
-    const rows = embeddingRows(prepared.model);
-    return new Encoder(session, prepared.plan, rows, familyOf(folder.config.modelType).positionOffset);
+    // the Q/K weights are copied out of the file's bytes after onnxruntime made its own copy of the model (allocations
+    // in that order leave fewer holes in the native heap); then the file's bytes and the decoded graph can go
+    const weights = pattern?.build() ?? null;
+    pattern = null;
+    bytes = null;
+    let recompute: AttentionRecompute | null = null;
+    try {
+      recompute = weights ? await AttentionRecompute.create(weights, opts.threads) : null;
+    } catch (e) {
+      await session.release();
+      throw new EngineError('internal', `The attention sessions could not be created: ${(e as Error).message.split('\n')[0]}`, 'Report this with the model; meanwhile set clsLens.threads or use another export.');
+    }
+    return new Encoder(session, plan, rows, familyOf(c.modelType).positionOffset, recompute);
+  }
+
+  /** Whether attention can be had at all (read from the graph or recomputed). */
+  get hasAttentions(): boolean {
+    return this.plan.attentions !== null || this.recompute !== null;
+  }
+
+  /**
+   * The row of query `qpos` of every head of every layer, [L, heads, T], for a single sequence whose L+1 hidden states
+   * (each [1, T, H]) came from `run`. Null when attentions are read from the graph instead (take the rows from them).
+   */
+  async queryRows(hiddenStates: FloatTensor[], mask: ArrayLike<number>, qpos = 0): Promise<FloatTensor | null> {
+    if (!this.recompute) return null;
+    return this.recompute.queryRows(hiddenStates.slice(0, this.recompute.layers), mask, qpos);
+  }
+
+  /** Layer l's probabilities [B, heads, T, T], recomputed from its input hidden state (null when not recomputable). */
+  async layerAttention(l: number, input: FloatTensor, mask: ArrayLike<number>): Promise<FloatTensor | null> {
+    if (!this.recompute || l < 0 || l >= this.recompute.layers) return null;
+    return this.recompute.layer(l, input, mask);
   }
 
   async run(b: EncoderBatch, req: RunRequest): Promise<EncoderOutputs> {
@@ -121,7 +184,8 @@ export class Encoder {
     }
     const p = this.plan;
     const fetch: string[] = [];
-    const hiddenNames = req.hiddenStates === 'all' && p.hiddenStates ? p.hiddenStates : [p.lastHidden];
+    const recompute = req.attentions && this.recompute ? this.recompute : null;
+    const hiddenNames = (req.hiddenStates === 'all' || recompute) && p.hiddenStates ? p.hiddenStates : [p.lastHidden];
     fetch.push(...hiddenNames);
     if (req.attentions && p.attentions) fetch.push(...p.attentions);
     if (req.pooler && p.pooler) fetch.push(p.pooler);
@@ -132,14 +196,22 @@ export class Encoder {
       throw new EngineError('internal', `onnxruntime failed while running the model: ${(e as Error).message.split('\n')[0]}`, 'Check that the tokenizer belongs to this model.');
     }
     const get = (name: string) => asFloat32(out[name] as Ort.Tensor, name);
+    const hiddenStates = hiddenNames.map(get);
+    let attentions: FloatTensor[] | null = req.attentions && p.attentions ? p.attentions.map(get) : null;
+    if (recompute) {
+      const mask = Float32Array.from(b.attentionMask as ArrayLike<number>);
+      attentions = [];
+      for (let l = 0; l < recompute.layers; l++) attentions.push(await recompute.layer(l, hiddenStates[l], mask));
+    }
     return {
-      hiddenStates: hiddenNames.map(get),
-      attentions: req.attentions && p.attentions ? p.attentions.map(get) : null,
+      hiddenStates: req.hiddenStates === 'all' ? hiddenStates : [hiddenStates[hiddenStates.length - 1]],
+      attentions,
       pooler: req.pooler && p.pooler ? get(p.pooler) : null,
     };
   }
 
   async dispose(): Promise<void> {
     await this.session.release();
+    await this.recompute?.dispose();
   }
 }

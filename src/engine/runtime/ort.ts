@@ -22,9 +22,11 @@ export function ort(): typeof Ort {
  * the analysis session and JavaScript work, and a pool that spins after its run takes the cores from the next step
  * (measured with two MiniLM sessions alternating at 128 tokens on 2 cores: 195 ms per pair spinning, 108 ms not).
  */
-export function sessionOptionsFor(threads?: number): Ort.InferenceSession.SessionOptions {
+export function sessionOptionsFor(threads?: number, opts: { arena?: boolean } = {}): Ort.InferenceSession.SessionOptions {
   const o: Ort.InferenceSession.SessionOptions = {
     interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    // arena false: buffers go back to the allocator after each run (the on-request sessions, whose inputs vary in size)
+    ...(opts.arena === false ? { enableCpuMemArena: false } : {}),
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   if (threads && threads > 0) o.intraOpNumThreads = threads;

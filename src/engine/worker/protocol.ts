@@ -22,6 +22,15 @@ export interface InspectArgs {
   maxTokens?: number;
   attentions?: boolean;
   onnxFile?: string;
+  /** false: return what is shown first (vectors, [CLS] attention rows) and leave the analysis to an `analysis` job. Default true. */
+  analysis?: boolean;
+}
+
+/** The attention analysis as the host gets it: the full rollout stays in the worker, its [CLS] rows travel. */
+export type LightAnalysis = Omit<AttentionAnalysis, 'rollout'> & { /** [L, T] */ rolloutClsRow: FloatTensor };
+
+export interface AnalysisArgs {
+  runId: string;
 }
 
 /**
@@ -31,7 +40,8 @@ export interface InspectArgs {
 export type InspectResult = Omit<Inspection, 'hidden' | 'attentions' | 'analysis'> & {
   /** Names the run's tensors kept in the worker (the last few runs only). */
   runId: string;
-  analysis: (Omit<AttentionAnalysis, 'rollout'> & { /** [L, T] */ rolloutClsRow: FloatTensor }) | null;
+  /** Null when the model's attention cannot be read, or when the job was asked not to compute it (analysis: false). */
+  analysis: LightAnalysis | null;
 };
 
 export interface EmbedArgs {
@@ -84,6 +94,7 @@ export interface JobKinds {
   inspect: { args: InspectArgs; partial: never; result: InspectResult };
   embed: { args: EmbedArgs; partial: EmbedPartial; result: EmbedResult };
   matrix: { args: MatrixArgs; partial: never; result: MatrixPayload | null };
+  analysis: { args: AnalysisArgs; partial: never; result: LightAnalysis | null };
   download: { args: DownloadArgs; partial: never; result: HubModel };
   /** One experiment run (src/experiments/run.ts); partials are the result so far, marked partial. */
   experiment: { args: ExperimentArgs; partial: ExperimentResult; result: ExperimentResult };

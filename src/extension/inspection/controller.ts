@@ -23,7 +23,7 @@ import { LensStatusBar } from '../statusBar';
 import { exportVectors } from './export';
 import { PinBoard } from './pins';
 import { progressReporter, type ProgressSink } from './progress';
-import { toInspectionView, tokenMeasure, type MatrixPayload } from './viewModel';
+import { toInspectionView, tokenMeasure, withSummary, type MatrixPayload } from './viewModel';
 
 export interface RunOptions {
   /** 'command' shows a cancellable notification; 'follow' runs quietly in the status bar, latest wins. */
@@ -38,6 +38,8 @@ export class LensController implements vscode.Disposable {
   private downloader: EngineClient | undefined;
   /** The last finished inspection, with the selection it was made from (decorations map its offsets there). */
   private last: { inspection: InspectResult; runId: number; selection: SelectionInfo } | null = null;
+  /** The analysis job of the shown run while it runs (several views may ask at once: one job). */
+  private analysing: { runId: number; done: Promise<{ error: string } | null> } | null = null;
   private runId = 0;
   /** Counts runs started, so that a cancelled run knows whether a newer one owns the status. */
   private started = 0;
@@ -148,8 +150,10 @@ export class LensController implements vscode.Disposable {
     }
     // the shown selection stays the one of the shown result until this run ends
     const started = ++this.started;
+    const t0 = performance.now();
     this.store.update({ status: 'running', progress: `Inspecting ${selection.text.length} characters of ${selection.document}…`, message: null });
-    const args = { ref: modelRef, text: selection.text, maxTokens: s.maxTokens || undefined, onnxFile: s.onnxFile || undefined };
+    // what the views show first; the shares and the rollout are computed when a view asks (requestAnalysis)
+    const args = { ref: modelRef, text: selection.text, maxTokens: s.maxTokens || undefined, onnxFile: s.onnxFile || undefined, analysis: false };
     // the notification's Cancel button (command) or a newer selection (lane) cancels the job
     const engine = this.engine;
     const run = (sink: ProgressSink, token?: vscode.CancellationToken) => engine.run('inspect', args, { lane: 'inspect', token, onProgress: progressReporter(sink) });
@@ -166,8 +170,12 @@ export class LensController implements vscode.Disposable {
       // the views show truncation from the inspection itself
       this.store.update({ status: 'done', selection, inspection: view, options, progress: null, message: null });
       this.refreshDecorations();
-      this.updateStatus(inspection.timings.totalMs);
-      this.log.info(`inspected ${inspection.tokens.length} tokens with ${inspection.model.name} in ${inspection.timings.totalMs.toFixed(1)} ms (run ${inspection.timings.runMs.toFixed(1)} ms)`);
+      // the time the user waited: from the command to the result in the views (model load and messages included)
+      const waited = performance.now() - t0;
+      this.updateStatus(waited);
+      this.log.info(`inspected ${inspection.tokens.length} tokens with ${inspection.model.name} in ${waited.toFixed(1)} ms (engine ${inspection.timings.totalMs.toFixed(1)} ms, run ${inspection.timings.runMs.toFixed(1)} ms)`);
+      // decorations coloured by the rollout need the analysis now
+      if (options.decorations && options.measure === 'rollout') void this.analysis(runId);
     } catch (e) {
       if (e instanceof EngineError && e.code === 'cancelled') {
         // a newer selection or the user cancelled: the newer run (if any) owns the state. A clsLens.threads change
@@ -214,6 +222,8 @@ export class LensController implements vscode.Disposable {
     const options = this.last ? this.clampOptions(merged, this.last.inspection) : merged;
     this.store.update({ options });
     this.refreshDecorations();
+    const view = this.store.current.inspection;
+    if (options.decorations && options.measure === 'rollout' && view?.attention && !view.attention.summary) void this.analysis(view.runId);
   }
 
   private refreshDecorations(): void {
@@ -243,6 +253,39 @@ export class LensController implements vscode.Disposable {
       return { error: e instanceof EngineError && (e.code === 'run-expired' || e.code === 'cancelled')
         ? 'This run is no longer held by the engine: inspect again.' : msg };
     }
+  }
+
+  /**
+   * The shares, entropy and rollout rows of the shown run, computed in the engine worker on request; the store then
+   * holds them (every view gets them with the next snapshot). `{ error }` says why they cannot be had. Never throws.
+   */
+  analysis(runId: number): Promise<{ error: string } | null> {
+    const last = this.last;
+    if (!last || last.runId !== runId) return Promise.resolve({ error: 'This run is no longer held by the engine: inspect again.' });
+    const view = this.store.current.inspection;
+    if (view?.runId === runId && view.attention?.summary) return Promise.resolve(null);
+    if (this.analysing?.runId === runId) return this.analysing.done;
+    const done = (async (): Promise<{ error: string } | null> => {
+      try {
+        const a = await this.engine.run('analysis', { runId: last.inspection.runId });
+        if (!a) return { error: `Attention is unavailable for ${last.inspection.model.name}.` };
+        last.inspection = { ...last.inspection, analysis: a };
+        const current = this.store.current.inspection;
+        if (this.last === last && current?.runId === runId) {
+          this.store.update({ inspection: withSummary(current, a) });
+          this.refreshDecorations();
+        }
+        return null;
+      } catch (e) {
+        const msg = errorText(e);
+        this.log.warn(`analysis of run ${runId} failed: ${msg}`);
+        return { error: e instanceof EngineError && (e.code === 'run-expired' || e.code === 'cancelled') ? 'This run is no longer held by the engine: inspect again.' : msg };
+      } finally {
+        if (this.analysing?.runId === runId) this.analysing = null;
+      }
+    })();
+    this.analysing = { runId, done };
+    return done;
   }
 
   clear(): void {

@@ -1,10 +1,10 @@
 // From engine results to what the webviews draw. Pure functions (no `vscode`), unit-tested in plain Node.
 import { cosine } from '../../engine/compute/similarity';
 import { rolloutClsRows } from '../../engine/compute/matrix';
-import type { InspectResult } from '../../engine/worker/protocol';
+import type { InspectResult, LightAnalysis } from '../../engine/worker/protocol';
 import { POOLING_COMPARE_ORDER } from '../../shared/poolings';
-import type { FloatTensor, Inspection, PoolingName } from '../../shared/types';
-import type { CompareView, InspectionView, PinnedView } from '../../shared/protocol';
+import type { AttentionAnalysis, FloatTensor, Inspection, PoolingName } from '../../shared/types';
+import type { AttentionSummary, CompareView, InspectionView, PinnedView } from '../../shared/protocol';
 
 
 /** [R, P, P] cosine between poolings per layer. The pooler exists only after the last layer: NaN elsewhere. */
@@ -27,18 +27,32 @@ export function poolingCosines(ins: Pick<Inspection, 'layerIds' | 'vectors'>): {
   return { names, cos: { data: out, dims: [R, P, P] } };
 }
 
-/** The view of an inspection: the full one (engine in-process) or the worker's result without the heavy tensors. */
+/** The summary the views draw from an engine analysis (full, or the worker's light one with the rollout's [CLS] rows). */
+export function attentionSummary(a: AttentionAnalysis | LightAnalysis): AttentionSummary {
+  const rolloutClsRow = 'rolloutClsRow' in a ? a.rolloutClsRow : rolloutClsRows(a.rollout);
+  return { rolloutClsRow, toCls: a.toCls, toSep: a.toSep, toPunct: a.toPunct, toSelf: a.toSelf, entropy: a.entropy };
+}
+
+/**
+ * The view of an inspection: the full one (engine in-process) or the worker's result without the heavy tensors.
+ * The summary (shares, rollout rows) is there when the inspection carries its analysis, else null until asked for.
+ */
 export function toInspectionView(ins: Inspection | InspectResult, runId: number): InspectionView {
   const { names, cos } = poolingCosines(ins);
   const a = ins.analysis;
-  const rolloutClsRow = !a ? null : 'rolloutClsRow' in a ? a.rolloutClsRow : rolloutClsRows(a.rollout);
+  const clsRow = ins.clsAttention ?? a?.clsRow ?? null;
   return {
     runId, model: ins.model, text: ins.text, tokens: ins.tokens, truncation: ins.truncation, layerIds: ins.layerIds,
     vectors: ins.vectors, norms: ins.norms, poolingCos: cos, poolingNames: names,
     clsMean: ins.similarity.clsMean, clsToken: ins.similarity.clsToken,
-    attention: a && rolloutClsRow ? { clsRow: a.clsRow, rolloutClsRow, toCls: a.toCls, toSep: a.toSep, toPunct: a.toPunct, toSelf: a.toSelf, entropy: a.entropy } : null,
+    attention: clsRow ? { clsRow, summary: a ? attentionSummary(a) : null } : null,
     timings: ins.timings,
   };
+}
+
+/** The same view with the analysis computed on request (a new object: the store compares by identity). */
+export function withSummary(view: InspectionView, a: LightAnalysis): InspectionView {
+  return view.attention ? { ...view, attention: { ...view.attention, summary: attentionSummary(a) } } : view;
 }
 
 export { tokenMeasure } from '../../shared/measures';

@@ -15,7 +15,8 @@ export interface ModelInfo {
 
 const capability = (c: Capability): string => {
   const what = c.source === 'native' ? 'native (a graph output of the ONNX file)'
-    : c.source === 'rewritten' ? 'exposed by the rewrite (CLS Lens adds the outputs to the graph when loading)' : 'unavailable';
+    : c.source === 'rewritten' ? 'exposed by the rewrite (CLS Lens adds the outputs to the graph when loading)'
+      : c.source === 'recomputed' ? 'recomputed (from the hidden states with the graph\'s query and key weights)' : 'unavailable';
   return c.reason ? `${what} — ${c.reason}` : what;
 };
 

@@ -77,6 +77,12 @@ export class WebviewSurface implements vscode.Disposable {
         });
         break;
       }
+      case 'requestAnalysis': {
+        const runId = m.runId;
+        // the answer is a snapshot with the summary (the store changes); a failure goes to the asking view
+        void this.controller.analysis(runId).then((r) => { if (r) this.post({ type: 'analysisFailed', version: PROTOCOL_VERSION, runId, error: r.error }); });
+        break;
+      }
       case 'setOptions': {
         // accept only the fields that make valid options once merged
         const merged = { ...this.store.current.options, ...m.options } as ViewOptions;

@@ -4,11 +4,11 @@ import type { JobTable } from './context';
 import { download } from './download';
 import { embed } from './embed';
 import { experiment } from './experiment';
-import { inspect } from './inspect';
+import { analysis, inspect } from './inspect';
 import { load } from './load';
 import { matrix } from './matrix';
 
-export const handlers: JobTable = { load, inspect, embed, matrix, download, experiment };
+export const handlers: JobTable = { load, inspect, embed, matrix, analysis, download, experiment };
 
 export function isJobKind(kind: unknown): kind is JobKind {
   return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(handlers, kind);

@@ -1,0 +1,401 @@
+// Attention probabilities recomputed from each layer's input hidden state, so that the encoder can run its stock graph
+// (fetching L·heads·T² attention floats out of the main session costs MiniLM +60% at 512 tokens: the outputs are
+// allocated, filled and copied on every run; the optimised graph itself is the same with or without them).
+//
+// For layer l with input x (= hidden state l): q = x·Wq + bq, k = x·Wk + bk, split into heads, scores = q·kᵀ·scale,
+// keys where attention_mask is 0 set to float32's lowest (as the exports do), softmax over keys. The weights are the
+// graph's own initializers, found by walking back from each attention Softmax (or read from a fused
+// com.microsoft.Attention node's packed weight). Two small ONNX graphs, built once per model:
+//   - the query row of every head (the [CLS] row): s_t = h_t·(Wk,head·q_head) + bk,head·q_head, O(T·H·heads) per layer;
+//   - one layer's full [B, heads, T, T] probabilities, on request.
+import type * as Ort from 'onnxruntime-node';
+import { ort, sessionOptionsFor } from './ort';
+import { encodeModel, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx';
+import { attentionSoftmaxOutputs } from '../onnx/rewrite';
+import type { FloatTensor } from '../../shared/types';
+
+/** float32's lowest value: what BERT-family exports add (or write) for masked keys. */
+const F32_MIN = -3.4028234663852886e38;
+
+/** One layer's query and key projections, laid out per head: w [heads, H, d] (x·w), b [heads, 1, d]. */
+export interface QkLayer {
+  /** The graph tensor that feeds both projections (the layer's input hidden state). */
+  input: string;
+  wq: Float32Array;
+  bq: Float32Array;
+  wk: Float32Array;
+  bk: Float32Array;
+  /** Multiplies q·kᵀ (1/√d in every known export). */
+  scale: number;
+}
+
+export interface QkWeights {
+  heads: number;
+  hidden: number;
+  layers: QkLayer[];
+  /** Where they were found, for the capability's reason. */
+  pattern: 'softmax' | 'fused';
+}
+
+export type QkSearch = { ok: true; weights: QkWeights } | { ok: false; reason: string };
+/** A recognised pattern whose weights are copied out of the model's bytes only when `build` is called. */
+export type QkPattern = { ok: true; pattern: QkWeights['pattern']; build: () => QkWeights } | { ok: false; reason: string };
+
+interface Graph {
+  producer: Map<string, NodeProto>;
+  inits: Map<string, TensorProto>;
+}
+
+/**
+ * The float32 values of an initializer: a view into the model's bytes where they are aligned (no copy of a large
+ * weight), else a copy. A view keeps the whole file alive: callers copy what they keep (perHead, slice).
+ */
+function floatsOf(t: TensorProto): Float32Array | null {
+  if (t.dataType !== TensorType.FLOAT) return null;
+  const raw = t.rawData;
+  if (raw) {
+    if (raw.byteLength % 4 !== 0) return null;
+    if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+    const copy = new Uint8Array(raw.byteLength);
+    copy.set(raw);
+    return new Float32Array(copy.buffer);
+  }
+  if (t.floatData) return Float32Array.from(t.floatData);
+  return null;
+}
+
+/** A scalar (or one-element) float constant: an initializer or a Constant node. */
+function constScalar(g: Graph, name: string): number | null {
+  const init = g.inits.get(name);
+  if (init) {
+    const f = floatsOf(init);
+    return f && f.length === 1 ? f[0] : null;
+  }
+  const n = g.producer.get(name);
+  if (n?.opType !== 'Constant') return null;
+  for (const a of n.attribute) {
+    if (a.name === 'value_float' && typeof a.f === 'number') return a.f;
+    if (a.name === 'value' && a.t) {
+      const f = floatsOf(a.t);
+      return f && f.length === 1 ? f[0] : null;
+    }
+  }
+  return null;
+}
+
+/** Compose Transpose permutations along a chain (applied in order). */
+function compose(perm: number[], next: number[]): number[] {
+  return next.map((i) => perm[i]);
+}
+
+interface Linear { x: string; w: Float32Array; b: Float32Array; scale: number; perm: number[] }
+
+/**
+ * Walk back from one side of the score MatMul: Transpose / Reshape (the head split) / Mul or Div by a constant, down
+ * to Add(MatMul(x, W), b) with W and b initializers. Returns the projection, the constant factor met on the way and
+ * the composed permutation of the head-split tensor [B, T, heads, d].
+ */
+function projection(g: Graph, start: string, H: number): Linear | null {
+  let t = start;
+  let scale = 1;
+  let perm = [0, 1, 2, 3];
+  let reshaped = false;
+  for (let depth = 0; depth < 8; depth++) {
+    const n = g.producer.get(t);
+    if (!n) return null;
+    if (n.opType === 'Transpose') {
+      const p = n.attribute.find((a) => a.name === 'perm')?.ints?.map(Number);
+      if (!p || p.length !== 4) return null;
+      // perm[i]: the axis of the split tensor that axis i of the score MatMul's operand holds
+      perm = compose(p, perm);
+      t = n.input[0];
+      continue;
+    }
+    if (n.opType === 'Reshape') {
+      if (reshaped) return null;
+      reshaped = true;
+      t = n.input[0];
+      continue;
+    }
+    if (n.opType === 'Mul' || n.opType === 'Div') {
+      const c = constScalar(g, n.input[1]) ?? (n.opType === 'Mul' ? constScalar(g, n.input[0]) : null);
+      if (c === null || c === 0) return null;
+      scale *= n.opType === 'Mul' ? c : 1 / c;
+      t = constScalar(g, n.input[1]) !== null ? n.input[0] : n.input[1];
+      continue;
+    }
+    if (n.opType === 'Add') {
+      if (!reshaped) return null;
+      const [a, b] = n.input;
+      const biasName = g.inits.has(a) ? a : g.inits.has(b) ? b : null;
+      const mmName = biasName === a ? b : a;
+      const mm = g.producer.get(mmName);
+      if (!biasName || mm?.opType !== 'MatMul' || !g.inits.has(mm.input[1])) return null;
+      const wInit = g.inits.get(mm.input[1])!;
+      if (wInit.dims.length !== 2 || wInit.dims[0] !== H || wInit.dims[1] !== H) return null;
+      const w = floatsOf(wInit), bias = floatsOf(g.inits.get(biasName)!);
+      if (!w || !bias || bias.length !== H) return null;
+      return { x: mm.input[0], w, b: bias.slice(), scale, perm };
+    }
+    return null;
+  }
+  return null;
+}
+
+/** [H_in, H_out] (x·W) → [heads, H_in, d]. */
+function perHead(w: Float32Array, H: number, heads: number, offset = 0, stride = H): Float32Array {
+  const d = H / heads;
+  const out = new Float32Array(H * H);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < H; i++) {
+      const src = i * stride + offset + h * d;
+      out.set(w.subarray(src, src + d), (h * H + i) * d);
+    }
+  }
+  return out;
+}
+
+/** Walk back from the Softmax input through the mask (Add / Where) and the scaling (Div / Mul by a constant) to q·kᵀ. */
+function scoreMatMul(g: Graph, start: string): { q: string; k: string; scale: number } | null {
+  let t = start;
+  let scale = 1;
+  for (let depth = 0; depth < 6; depth++) {
+    const n = g.producer.get(t);
+    if (!n) return null;
+    if (n.opType === 'MatMul') {
+      if (g.inits.has(n.input[0]) || g.inits.has(n.input[1])) return null;
+      return { q: n.input[0], k: n.input[1], scale };
+    }
+    if (n.opType === 'Div' || n.opType === 'Mul') {
+      const c = constScalar(g, n.input[1]);
+      if (c === null || c === 0) return null;
+      scale *= n.opType === 'Mul' ? c : 1 / c;
+      t = n.input[0];
+      continue;
+    }
+    if (n.opType === 'Add') {
+      // one side is the mask bias (built from attention_mask, no MatMul of two activations above it)
+      const pick = n.input.find((i) => reachesScores(g, i, 0));
+      if (!pick) return null;
+      t = pick;
+      continue;
+    }
+    if (n.opType === 'Where') {
+      t = n.input[2];
+      continue;
+    }
+    return null;
+  }
+  return null;
+}
+
+function reachesScores(g: Graph, t: string, depth: number): boolean {
+  const n = g.producer.get(t);
+  if (!n || depth > 3) return false;
+  if (n.opType === 'MatMul') return !g.inits.has(n.input[0]) && !g.inits.has(n.input[1]);
+  if (n.opType === 'Div' || n.opType === 'Mul') return reachesScores(g, n.input[0], depth + 1);
+  return false;
+}
+
+/**
+ * Find, for every layer, the query and key projections that produce its attention, and check that each layer's
+ * input is the hidden state the session can output (`hiddenStates[l]`). A reason names what did not match.
+ */
+export function findQkWeights(model: ModelProto, cfg: { layers: number; heads: number; hidden: number }, hiddenStates: string[] | null): QkSearch {
+  const p = findQkPattern(model, cfg, hiddenStates);
+  return p.ok ? { ok: true, weights: p.build() } : p;
+}
+
+/**
+ * As findQkWeights, but the per-head copies of the weights are made by `build()`, while the model's bytes are still
+ * held (the encoder calls it after creating its session, so that these allocations come after onnxruntime's).
+ */
+export function findQkPattern(model: ModelProto, cfg: { layers: number; heads: number; hidden: number }, hiddenStates: string[] | null): QkPattern {
+  const { layers: L, heads, hidden: H } = cfg;
+  if (!hiddenStates || hiddenStates.length !== L + 1) return { ok: false, reason: 'each layer\'s input hidden state cannot be read' };
+  if (!Number.isInteger(H / heads)) return { ok: false, reason: `hidden size ${H} is not a multiple of ${heads} heads` };
+  const d = H / heads;
+  const g: Graph = { producer: new Map(), inits: new Map(model.graph.initializer.map((t) => [t.name, t])) };
+  for (const n of model.graph.node) for (const o of n.output) if (o) g.producer.set(o, n);
+  const out: (() => QkLayer)[] = [];
+
+  const fused = model.graph.node.filter((n) => n.opType === 'Attention' && n.domain === 'com.microsoft');
+  if (fused.length > 0) {
+    if (fused.length !== L) return { ok: false, reason: `found ${fused.length} fused Attention nodes for ${L} layers` };
+    for (const [l, n] of fused.entries()) {
+      const numHeads = Number(n.attribute.find((a) => a.name === 'num_heads')?.i ?? -1);
+      if (numHeads !== heads) return { ok: false, reason: `layer ${l}'s Attention has ${numHeads} heads, the config ${heads}` };
+      if (n.attribute.some((a) => (a.name === 'unidirectional' && a.i) || a.name === 'qkv_hidden_sizes' || a.name === 'mask_filter_value')) {
+        return { ok: false, reason: `layer ${l}'s Attention node has attributes CLS Lens does not recompute` };
+      }
+      const wInit = g.inits.get(n.input[1]), bInit = g.inits.get(n.input[2]);
+      if (!wInit || !bInit || wInit.dims[0] !== H || wInit.dims[1] !== 3 * H) return { ok: false, reason: `layer ${l}'s packed QKV weight is not an [${H}, ${3 * H}] initializer` };
+      const w = floatsOf(wInit), b = floatsOf(bInit);
+      if (!w || !b) return { ok: false, reason: `layer ${l}'s packed QKV weight is not float32 inside the file` };
+      if (n.input[0] !== hiddenStates[l]) return { ok: false, reason: `layer ${l}'s attention input is not hidden state ${l}` };
+      const scaleAttr = n.attribute.find((a) => a.name === 'scale')?.f;
+      out.push(() => ({
+        input: n.input[0], wq: perHead(w, H, heads, 0, 3 * H), bq: b.slice(0, H), wk: perHead(w, H, heads, H, 3 * H), bk: b.slice(H, 2 * H),
+        scale: scaleAttr ?? 1 / Math.sqrt(d),
+      }));
+    }
+    return { ok: true, pattern: 'fused', build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'fused' }) };
+  }
+
+  const soft = attentionSoftmaxOutputs(model.graph.node);
+  if (soft.length !== L) return { ok: false, reason: `found ${soft.length} attention Softmax nodes for ${L} layers` };
+  for (const [l, s] of soft.entries()) {
+    const node = g.producer.get(s)!;
+    const axis = Number(node.attribute.find((a) => a.name === 'axis')?.i ?? -1);
+    if (axis !== -1 && axis !== 3) return { ok: false, reason: `layer ${l}'s Softmax is over axis ${axis}, not the keys` };
+    const mm = scoreMatMul(g, node.input[0]);
+    if (!mm) return { ok: false, reason: `layer ${l}'s attention scores are not (mask +) scale · q·kᵀ` };
+    const q = projection(g, mm.q, H), k = projection(g, mm.k, H);
+    if (!q || !k) return { ok: false, reason: `layer ${l}'s query or key is not a linear projection split into heads` };
+    // q must be [B, heads, T, d] and kᵀ [B, heads, d, T] from the split [B, T, heads, d]
+    if (q.perm.join() !== '0,2,1,3' || k.perm.join() !== '0,2,3,1') return { ok: false, reason: `layer ${l}'s head split is transposed unusually (q ${q.perm}, k ${k.perm})` };
+    if (q.x !== k.x || q.x !== hiddenStates[l]) return { ok: false, reason: `layer ${l}'s query and key do not both read hidden state ${l}` };
+    out.push(() => ({ input: q.x, wq: perHead(q.w, H, heads), bq: q.b, wk: perHead(k.w, H, heads), bk: k.b, scale: mm.scale * q.scale * k.scale }));
+  }
+  return { ok: true, pattern: 'softmax', build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'softmax' }) };
+}
+
+// ── the two small graphs ────────────────────────────────────────────────────────────────────────────────────────
+const ints = (name: string, v: number[]): AttributeProto => ({ name, type: 7, ints: v.map(BigInt) });
+const int = (name: string, v: number): AttributeProto => ({ name, type: 2, i: BigInt(v) });
+const i64 = (name: string, v: number[]): TensorProto => {
+  const raw = new Uint8Array(v.length * 8);
+  const dv = new DataView(raw.buffer);
+  v.forEach((x, i) => dv.setBigInt64(i * 8, BigInt(x), true));
+  return { name, dataType: TensorType.INT64, dims: [v.length], rawData: raw };
+};
+const f32 = (name: string, v: number): TensorProto => {
+  const raw = new Uint8Array(4);
+  new DataView(raw.buffer).setFloat32(0, v, true);
+  return { name, dataType: TensorType.FLOAT, dims: [], rawData: raw };
+};
+
+function graphModel(name: string, nodes: NodeProto[], inits: TensorProto[], inputs: [string, number, (number | string)[]][], output: string): Uint8Array {
+  const model: ModelProto = {
+    irVersion: 8, producerName: 'cls-lens', producerVersion: '1', domain: '', modelVersion: 1, docString: `CLS Lens ${name}`,
+    opsetImport: [{ domain: '', version: 13 }], metadataProps: [],
+    graph: {
+      name, node: nodes, initializer: inits, valueInfo: [],
+      input: inputs.map(([n, elemType, shape]) => ({ name: n, elemType, shape })),
+      output: [{ name: output, elemType: TensorType.FLOAT, shape: null }],
+    },
+  };
+  return encodeModel(model);
+}
+
+function builder() {
+  const nodes: NodeProto[] = [];
+  let k = 0;
+  const n = (opType: string, input: string[], attribute: AttributeProto[] = [], output = `t${k++}`): string => {
+    nodes.push({ name: `${opType}_${k}`, opType, domain: '', input, output: [output], attribute });
+    return output;
+  };
+  return { nodes, n };
+}
+
+const F = TensorType.FLOAT;
+const WEIGHT_INPUTS = (heads: number, H: number, d: number): [string, number, (number | string)[]][] => [
+  ['wq', F, [heads, H, d]], ['bq', F, [heads, 1, d]], ['wk', F, [heads, H, d]], ['bk', F, [heads, 1, d]], ['scale', F, []],
+];
+
+/** x [B, T, H], mask [B, T] (0 = padding) → probs [B, heads, T, T]. */
+export function buildLayerAttentionModel(heads: number, H: number): Uint8Array {
+  const { nodes, n } = builder();
+  const xu = n('Unsqueeze', ['x', 'ax1']);
+  const q = n('Add', [n('MatMul', [xu, 'wq']), 'bq']);
+  const k = n('Add', [n('MatMul', [xu, 'wk']), 'bk']);
+  const s = n('Mul', [n('MatMul', [q, n('Transpose', [k], [ints('perm', [0, 1, 3, 2])])]), 'scale']);
+  const pad = n('Unsqueeze', [n('Equal', ['mask', 'zero']), 'ax12']);
+  n('Softmax', [n('Where', [pad, 'lowest', s])], [int('axis', -1)], 'probs');
+  return graphModel('cls_lens_layer_attention', nodes, [i64('ax1', [1]), i64('ax12', [1, 2]), f32('zero', 0), f32('lowest', F32_MIN)],
+    [['x', F, ['B', 'T', H]], ['mask', F, ['B', 'T']], ...WEIGHT_INPUTS(heads, H, H / heads)], 'probs');
+}
+
+/** x [B, T, H], mask [B, T], qpos [] (int64) → the query's row of every head [B, heads, T]. */
+export function buildQueryRowModel(heads: number, H: number): Uint8Array {
+  const { nodes, n } = builder();
+  const xc = n('Unsqueeze', [n('Gather', ['x', 'qpos'], [int('axis', 1)]), 'ax12']); // [B, 1, 1, H]
+  const qT = n('Transpose', [n('Add', [n('MatMul', [xc, 'wq']), 'bq'])], [ints('perm', [0, 1, 3, 2])]); // [B, heads, d, 1]
+  const u = n('MatMul', ['wk', qT]); // [B, heads, H, 1]
+  const c = n('MatMul', ['bk', qT]); // [B, heads, 1, 1]
+  const sc = n('MatMul', [n('Unsqueeze', ['x', 'ax1']), u]); // [B, heads, T, 1]
+  const s = n('Squeeze', [n('Mul', [n('Add', [sc, c]), 'scale']), 'ax3']); // [B, heads, T]
+  const pad = n('Unsqueeze', [n('Equal', ['mask', 'zero']), 'ax1']);
+  n('Softmax', [n('Where', [pad, 'lowest', s])], [int('axis', -1)], 'row');
+  return graphModel('cls_lens_query_row', nodes, [i64('ax1', [1]), i64('ax12', [1, 2]), i64('ax3', [3]), f32('zero', 0), f32('lowest', F32_MIN)],
+    [['x', F, ['B', 'T', H]], ['mask', F, ['B', 'T']], ['qpos', TensorType.INT64, []], ...WEIGHT_INPUTS(heads, H, H / heads)], 'row');
+}
+
+/** The two sessions and the weights they read (the only copy of Wq / Wk outside the encoder session). */
+export class AttentionRecompute {
+  private constructor(
+    readonly weights: QkWeights,
+    private readonly layerSession: Ort.InferenceSession,
+    private readonly rowSession: Ort.InferenceSession,
+  ) {}
+
+  static async create(weights: QkWeights, threads?: number): Promise<AttentionRecompute> {
+    const O = ort();
+    // no memory arena: a layer's [heads, T, T] intermediates go back after each request
+    const opts = sessionOptionsFor(threads, { arena: false });
+    const [a, b] = await Promise.all([
+      O.InferenceSession.create(buildLayerAttentionModel(weights.heads, weights.hidden), opts),
+      O.InferenceSession.create(buildQueryRowModel(weights.heads, weights.hidden), opts),
+    ]);
+    return new AttentionRecompute(weights, a, b);
+  }
+
+  get layers(): number {
+    return this.weights.layers.length;
+  }
+
+  private feeds(l: number, x: FloatTensor, mask: ArrayLike<number>): Record<string, Ort.Tensor> {
+    const O = ort();
+    const { heads, hidden: H } = this.weights;
+    const d = H / heads;
+    const w = this.weights.layers[l];
+    const [B, T] = x.dims;
+    const m = mask instanceof Float32Array ? mask : Float32Array.from(mask);
+    return {
+      x: new O.Tensor('float32', x.data, x.dims),
+      mask: new O.Tensor('float32', m, [B, T]),
+      wq: new O.Tensor('float32', w.wq, [heads, H, d]), bq: new O.Tensor('float32', w.bq, [heads, 1, d]),
+      wk: new O.Tensor('float32', w.wk, [heads, H, d]), bk: new O.Tensor('float32', w.bk, [heads, 1, d]),
+      scale: new O.Tensor('float32', new Float32Array([w.scale]), []),
+    };
+  }
+
+  /** Layer l's probabilities [B, heads, T, T] from its input hidden state x [B, T, H]. */
+  async layer(l: number, x: FloatTensor, mask: ArrayLike<number>): Promise<FloatTensor> {
+    const out = await this.layerSession.run(this.feeds(l, x, mask));
+    const t = out.probs as Ort.Tensor;
+    return { data: t.data as Float32Array, dims: t.dims.map(Number) };
+  }
+
+  /** The row of query `qpos` of every head of every layer, [L, heads, T], for sequence 0 of the inputs (each [B, T, H]). */
+  async queryRows(inputs: FloatTensor[], mask: ArrayLike<number>, qpos = 0): Promise<FloatTensor> {
+    const O = ort();
+    const L = this.layers, heads = this.weights.heads;
+    const T = inputs[0].dims[1];
+    const out = new Float32Array(L * heads * T);
+    for (let l = 0; l < L; l++) {
+      const x = inputs[l];
+      const first: FloatTensor = x.dims[0] === 1 ? x : { data: x.data.subarray(0, T * x.dims[2]), dims: [1, T, x.dims[2]] };
+      const feeds = this.feeds(l, first, Array.prototype.slice.call(mask, 0, T) as number[]);
+      feeds.qpos = new O.Tensor('int64', new BigInt64Array([BigInt(qpos)]), []);
+      const r = await this.rowSession.run(feeds);
+      out.set((r.row as Ort.Tensor).data as Float32Array, l * heads * T);
+    }
+    return { data: out, dims: [L, heads, T] };
+  }
+
+  async dispose(): Promise<void> {
+    await this.layerSession.release();
+    await this.rowSession.release();
+  }
+}
