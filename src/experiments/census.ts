@@ -48,10 +48,9 @@ export function addText(sums: Float64Array[], attn: Float32Array, L: number, Hd:
 }
 
 export async function attentionCensus(m: LoadedModel, encs: readonly EncodedText[], o: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<CensusTables> {
-  const plan = m.encoder.plan;
-  if (!plan.attentions) {
+  if (!m.encoder.hasAttentions) {
     throw new EngineError('onnx-unsupported', `The census needs attention probabilities, and this model's cannot be read: ${m.summary.attentions.reason ?? 'the graph does not expose them'}`,
-      'Use an export without fused attention (optimum without --optimize), or a model with attention outputs.');
+      'Use an fp32 export whose attention CLS Lens can read or recompute (the model summary says why it cannot), or a model with attention outputs.');
   }
   const L = m.summary.layers, Hd = m.summary.heads;
   const sums = Array.from({ length: 5 }, () => new Float64Array(L * Hd));

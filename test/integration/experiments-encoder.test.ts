@@ -79,7 +79,7 @@ describe('experiments: encoder-level parts', () => {
   test('census: one text matches the engine\'s attention analysis; many texts are the mean of single ones', async () => {
     const encs = encodeAll(m, TEXTS, m.summary.maxTokens);
     const one = await attentionCensus(m, encs.slice(1, 2), {});
-    const ins = await engine.inspect(folder, TEXTS[1]);
+    const ins = await engine.inspect(folder, TEXTS[1], { detail: 'full' });
     const a = ins.analysis!;
     for (const k of ['toCls', 'toSep', 'toPunct', 'toSelf', 'entropy'] as const) {
       assert.deepEqual(one[k].dims, a[k].dims);

@@ -243,16 +243,22 @@ describe('runExperiment', () => {
     await assert.rejects(runExperiment(engine, base('position', { folds: 11 })), (e) => e instanceof EngineError && e.code === 'data-labels' && /10 texts, fewer than the 11 folds/.test(e.message));
   });
 
-  test('models that lack a part: no pooler (DistilBERT) is skipped and said so; fused attention refuses the census', async () => {
+  test('models that lack a part: no pooler (DistilBERT) is skipped and said so; fused attention is recomputed for the census', async () => {
     const distil = await ensureFixtureModel('distilbert-tiny-stock');
     const r = await runExperiment(engine, { ...base('probe', { layers: [2], poolings: ['cls', 'pooler'] }), model: distil }) as ProbeResult;
     assert.deepEqual(r.results.map((x) => x.pooling), ['cls']);
     assert.ok(r.notes.some((n) => /pooler skipped: the model has no pooler/.test(n)), r.notes.join(' | '));
     await assert.rejects(runExperiment(engine, base('probe', { layers: [1], poolings: ['pooler'] })),
       (e) => e instanceof EngineError && e.code === 'experiment-args' && /the pooler exists at layer 2 only/.test(e.message));
+    // the fused export (com.microsoft.Attention) has the stock export's weights (same seed): the census recomputes its
+    // attention from the packed weight and must find the same shares
     const fused = await ensureFixtureModel('bert-tiny-fused');
-    await assert.rejects(runExperiment(engine, { ...base('census', { limit: 5 }), model: fused }),
-      (e) => e instanceof EngineError && e.code === 'onnx-unsupported' && /census needs attention probabilities/.test(e.message) && /without fused attention/.test(e.message));
+    const viaFused = await runExperiment(engine, { ...base('census', { limit: 5 }), model: fused }) as CensusResult;
+    const viaStock = await runExperiment(engine, { ...base('census', { limit: 5 }), model: await ensureFixtureModel('bert-tiny-stock') }) as CensusResult;
+    for (const k of ['toCls', 'toSep', 'toPunct', 'toSelf', 'entropy'] as const) {
+      assert.deepEqual(viaFused[k].dims, viaStock[k].dims);
+      viaFused[k].data.forEach((v, i) => assert.ok(Math.abs(v - viaStock[k].data[i]) < 1e-4, `${k}[${i}]: fused ${v} vs stock ${viaStock[k].data[i]}`));
+    }
   });
 
   test('CLI: --json prints exactly the object runExperiment returns; errors name the flag', async () => {
