@@ -17,6 +17,7 @@ import {
   type Arch, type ArchConfig, type LazyInitializer, type Preset, type Variant,
 } from './lib/bertGraph';
 import { SafetensorsWriter, type SafetensorsEntry } from './lib/safetensors';
+import { quantizeDynamicInt8, type QuantizeReport } from './lib/quantize';
 import { byteLevelBpeTokenizerFiles, wordPieceTokenizerFiles, writeTokenizerFiles, type TokenizerFiles } from './lib/tokenizers';
 
 export { ARCHS, PRESETS, VARIANTS, type Arch, type Preset, type Variant };
@@ -34,6 +35,8 @@ export interface GenerateOptions {
   variant?: Variant;
   seed?: number;
   layout?: Layout;
+  /** Also write a dynamically quantised int8 copy (onnx/model_quantized.onnx, or model_quantized.onnx for optimum). */
+  quantize?: 'int8';
 }
 
 export interface GeneratedModel {
@@ -55,6 +58,8 @@ export interface GeneratedModel {
   onnxBytes: number;
   safetensorsBytes: number;
   ms: number;
+  /** With `quantize`: the int8 file relative to the folder, and what was quantised. */
+  quantized?: { onnxFile: string; onnxPath: string; bytes: number; report: QuantizeReport };
 }
 
 function tokenizerFor(arch: Arch, maxTokens: number): TokenizerFiles {
@@ -201,11 +206,20 @@ export async function generateModel(opts: GenerateOptions): Promise<GeneratedMod
     fs.closeSync(fd);
   }
   if (onnxBytes !== layout.total) throw new Error(`internal: wrote ${onnxBytes} ONNX bytes, expected ${layout.total}`);
+  let quantized: GeneratedModel['quantized'];
+  if (opts.quantize !== undefined) {
+    if (opts.quantize !== 'int8') throw new Error(`--quantize must be int8 (got ${String(opts.quantize)})`);
+    const q = quantizeDynamicInt8(fs.readFileSync(onnxPath));
+    const qFile = o.layout === 'optimum' ? 'model_quantized.onnx' : 'onnx/model_quantized.onnx';
+    const qPath = path.join(folder, qFile);
+    fs.writeFileSync(qPath, q.bytes);
+    quantized = { onnxFile: qFile, onnxPath: qPath, bytes: q.bytes.length, report: q.report };
+  }
 
   return {
     folder, onnxPath, onnxFile, arch: o.arch, preset: o.preset, variant: o.variant, layout: o.layout, seed: o.seed, config: cfg,
     inputs: onnx.inputs, outputs: onnx.outputs, params: params.reduce((a, p) => a + numel(p.shape), 0),
-    onnxBytes, safetensorsBytes: st.bytesWritten, ms: performance.now() - t0,
+    onnxBytes, safetensorsBytes: st.bytesWritten, ms: performance.now() - t0, ...(quantized ? { quantized } : {}),
   };
 }
 
@@ -308,7 +322,7 @@ async function makeFixture(name: string): Promise<string> {
 
 // ───────────────────────────── CLI ─────────────────────────────
 
-const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum]\n' +
+const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum] [--quantize int8]\n' +
   '       node out/scripts/gen-model.js --fixture NAME   (e.g. bert-tiny-stock: test/.fixtures/NAME, made once; prints the folder)';
 
 function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
@@ -325,7 +339,7 @@ function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
       process.exit(0);
     }
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(a);
-    if (!m || !['out', 'arch', 'preset', 'variant', 'seed', 'layout'].includes(m[1])) throw new Error(`unknown argument ${a}`);
+    if (!m || !['out', 'arch', 'preset', 'variant', 'seed', 'layout', 'quantize'].includes(m[1])) throw new Error(`unknown argument ${a}`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) throw new Error(`--${m[1]} needs a value`);
     vals[m[1]] = v;
@@ -334,6 +348,7 @@ function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
   return {
     out: vals.out, arch: vals.arch as Arch, preset: vals.preset as Preset, variant: vals.variant as Variant | undefined,
     seed: vals.seed === undefined ? undefined : Number(vals.seed), layout: vals.layout as Layout | undefined,
+    ...(vals.quantize !== undefined ? { quantize: vals.quantize as 'int8' } : {}),
   };
 }
 
@@ -352,6 +367,7 @@ async function main(): Promise<void> {
   const r = await generateModel(opts);
   const mb = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
   console.log(`${r.arch}/${r.preset}/${r.variant} seed ${r.seed}: ${r.params.toLocaleString('en-US')} parameters, ${r.onnxFile} ${mb(r.onnxBytes)}, model.safetensors ${mb(r.safetensorsBytes)}, ${(r.ms / 1000).toFixed(2)} s → ${r.folder}`);
+  if (r.quantized) console.log(`int8: ${r.quantized.onnxFile} ${mb(r.quantized.bytes)} (${r.quantized.report.matmuls} MatMuls dynamically quantised, weights ${mb(r.quantized.report.weightBytesBefore)} → ${mb(r.quantized.report.weightBytesAfter)})`);
 }
 
 // run as a script only (this module is also bundled into tests)
