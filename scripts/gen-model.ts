@@ -79,7 +79,7 @@ function tokenId(files: TokenizerFiles, content: string): number | undefined {
   return undefined;
 }
 
-function hfConfig(c: ArchConfig, opts: Required<Omit<GenerateOptions, 'out'>>, files: TokenizerFiles): Record<string, unknown> {
+function hfConfig(c: ArchConfig, opts: Required<Omit<GenerateOptions, 'out' | 'quantize'>>, files: TokenizerFiles): Record<string, unknown> {
   const clsLens = {
     random_weights: true, generator: 'scripts/gen-model.ts', generator_version: GENERATOR_VERSION, seed: opts.seed,
     variant: opts.variant, preset: opts.preset, layout: opts.layout,
@@ -228,7 +228,7 @@ export async function generateModel(opts: GenerateOptions): Promise<GeneratedMod
 export type FixtureName = `${Arch}-${Preset}-${Variant}` | `${Arch}-${Preset}-${Variant}-optimum`;
 
 /** Parses `arch-preset-variant[-optimum]` (e.g. `bert-tiny-native`, `roberta-tiny-stock-optimum`). */
-export function parseFixtureName(name: string): Required<Omit<GenerateOptions, 'out'>> {
+export function parseFixtureName(name: string): Required<Omit<GenerateOptions, 'out' | 'quantize'>> {
   for (const arch of ARCHS) {
     for (const preset of PRESETS) {
       for (const variant of VARIANTS) {
