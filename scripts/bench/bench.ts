@@ -13,7 +13,7 @@
 // the rest on stderr). Asserts nothing: the tests check the rows' structure only.
 //
 //   npm run bench -- [--models minilm,bert-base] [--lengths 16,128,512] [--reps 9] [--threads N] [--quick] [--json]
-//                    [--texts 1000] [--no-int8] [--no-torch] [--no-batch] [--out FILE]
+//                    [--texts 1000] [--batch-reps 3] [--no-int8] [--no-torch] [--no-batch] [--out FILE]
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,7 +31,7 @@ const { values } = parseArgs({
   options: {
     models: { type: 'string' }, lengths: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' },
     quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, texts: { type: 'string' },
-    'no-int8': { type: 'boolean', default: false }, 'no-torch': { type: 'boolean', default: false }, 'no-batch': { type: 'boolean', default: false },
+    'batch-reps': { type: 'string' }, 'no-int8': { type: 'boolean', default: false }, 'no-torch': { type: 'boolean', default: false }, 'no-batch': { type: 'boolean', default: false },
     out: { type: 'string' },
     // child-process probes (memory, activation)
     probe: { type: 'string' }, dir: { type: 'string' }, 'onnx-file': { type: 'string' },
@@ -225,7 +225,7 @@ async function batchRows(preset: string, folder: string, count: number): Promise
     embedMs: embedOnce,
     tjsMs: async () => { for (let i = 0; i < texts.length; i += TJS_BATCH) await tjs(texts.slice(i, i + TJS_BATCH), { pooling: 'cls' }); },
     bareMs: async () => { for (const f of feedsList) await stock.run(f, [lastHidden]); },
-  }, quick ? 1 : Math.max(1, Math.min(reps, 3)), 1);
+  }, Number(values['batch-reps'] ?? (quick ? 1 : Math.min(reps, 3))), 1);
   await tjs.dispose(); await stock.release(); await engine.dispose();
   const padded = batchShapes.reduce((a, [B, T]) => a + B * T, 0);
   const tps = (ms: number) => Math.round(texts.length / ms * 1000 * 10) / 10;
