@@ -332,9 +332,11 @@ async function tokenizeRows(preset: string, folder: string): Promise<void> {
   for (const T of [128, 512]) {
     const enc = await timeIt(async () => encodeText(m.tokenizer, text, { maxTokens: T }), n);
     const whole = await timeIt(async () => encodeText(m.tokenizer, text, { maxTokens: T, prefix: 'never' }), 1);
-    const ins = await timeIt(() => engine.inspect(folder, text, { maxTokens: T }), n);
-    const r = await engine.inspect(folder, text, { maxTokens: T });
-    emit({ kind: 'truncate', model: preset, model_dir: folder, chars: text.length, tokens: T, threads, encode_ms: r1(enc), encode_whole_text_ms: Math.round(whole), inspect_ms: r1(ins), inspect_tokenize_ms: r1(r.timings.tokenizeMs), dropped_at_least: r.truncation.droppedTokens, dropped_exact: r.truncation.droppedTokensExact !== false });
+    let r: Awaited<ReturnType<Engine['inspect']>> | null = null;
+    const tokMs: number[] = [];
+    const ins = await timeIt(async () => { r = await engine.inspect(folder, text, { maxTokens: T }); tokMs.push(r.timings.tokenizeMs); }, n);
+    const last = r!;
+    emit({ kind: 'truncate', model: preset, model_dir: folder, chars: text.length, tokens: T, threads, encode_ms: r1(enc), encode_whole_text_ms: Math.round(whole), inspect_ms: r1(ins), inspect_tokenize_ms: r1(median(tokMs.slice(WARMUPS))), dropped_at_least: last.truncation.droppedTokens, dropped_exact: last.truncation.droppedTokensExact !== false });
   }
   await engine.dispose();
 }
