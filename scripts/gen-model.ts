@@ -21,6 +21,7 @@ import {
   type Arch, type ArchConfig, type LazyInitializer, type Preset, type Variant,
 } from './lib/bertGraph';
 import { SafetensorsWriter, type SafetensorsEntry } from './lib/safetensors';
+import { quantizeDynamicInt8, type QuantizeReport } from './lib/quantize';
 import { byteLevelBpeTokenizerFiles, wordPieceTokenizerFiles, writeTokenizerFiles, type TokenizerFiles } from './lib/tokenizers';
 
 export { ARCHS, PRESETS, VARIANTS, type Arch, type Preset, type Variant };
@@ -40,6 +41,8 @@ export interface GenerateOptions {
   layout?: Layout;
   /** 'mlm': add the masked-LM head and its `logits` output (bert only). Default: none. */
   head?: 'mlm';
+  /** Also write a dynamically quantised int8 copy (onnx/model_quantized.onnx, or model_quantized.onnx for optimum). */
+  quantize?: 'int8';
 }
 
 export interface GeneratedModel {
@@ -62,6 +65,8 @@ export interface GeneratedModel {
   onnxBytes: number;
   safetensorsBytes: number;
   ms: number;
+  /** With `quantize`: the int8 file relative to the folder, and what was quantised. */
+  quantized?: { onnxFile: string; onnxPath: string; bytes: number; report: QuantizeReport };
 }
 
 function tokenizerFor(arch: Arch, maxTokens: number): TokenizerFiles {
@@ -81,7 +86,7 @@ function tokenId(files: TokenizerFiles, content: string): number | undefined {
   return undefined;
 }
 
-function hfConfig(c: ArchConfig, opts: Required<Omit<GenerateOptions, 'out' | 'head'>> & { head?: 'mlm' }, files: TokenizerFiles): Record<string, unknown> {
+function hfConfig(c: ArchConfig, opts: Required<Omit<GenerateOptions, 'out' | 'head' | 'quantize'>> & { head?: 'mlm' }, files: TokenizerFiles): Record<string, unknown> {
   const clsLens = {
     random_weights: true, generator: 'scripts/gen-model.ts', generator_version: GENERATOR_VERSION, seed: opts.seed,
     variant: opts.variant, preset: opts.preset, layout: opts.layout, ...(opts.head ? { head: opts.head } : {}),
@@ -209,11 +214,20 @@ export async function generateModel(opts: GenerateOptions): Promise<GeneratedMod
     fs.closeSync(fd);
   }
   if (onnxBytes !== layout.total) throw new Error(`internal: wrote ${onnxBytes} ONNX bytes, expected ${layout.total}`);
+  let quantized: GeneratedModel['quantized'];
+  if (opts.quantize !== undefined) {
+    if (opts.quantize !== 'int8') throw new Error(`--quantize must be int8 (got ${String(opts.quantize)})`);
+    const q = quantizeDynamicInt8(fs.readFileSync(onnxPath));
+    const qFile = o.layout === 'optimum' ? 'model_quantized.onnx' : 'onnx/model_quantized.onnx';
+    const qPath = path.join(folder, qFile);
+    fs.writeFileSync(qPath, q.bytes);
+    quantized = { onnxFile: qFile, onnxPath: qPath, bytes: q.bytes.length, report: q.report };
+  }
 
   return {
     folder, onnxPath, onnxFile, arch: o.arch, preset: o.preset, variant: o.variant, layout: o.layout, seed: o.seed, head: o.head ?? null, config: cfg,
     inputs: onnx.inputs, outputs: onnx.outputs, params: params.reduce((a, p) => a + numel(p.shape), 0),
-    onnxBytes, safetensorsBytes: st.bytesWritten, ms: performance.now() - t0,
+    onnxBytes, safetensorsBytes: st.bytesWritten, ms: performance.now() - t0, ...(quantized ? { quantized } : {}),
   };
 }
 
@@ -222,7 +236,7 @@ export async function generateModel(opts: GenerateOptions): Promise<GeneratedMod
 export type FixtureName = `${Arch}-${Preset}-${Variant}` | `${Arch}-${Preset}-${Variant}-optimum` | `bert-${Preset}-${Variant}-mlm`;
 
 /** Parses `arch-preset-variant[-optimum]` (e.g. `bert-tiny-native`, `roberta-tiny-stock-optimum`) or `bert-preset-variant-mlm`. */
-export function parseFixtureName(name: string): Required<Omit<GenerateOptions, 'out' | 'head'>> & { head?: 'mlm' } {
+export function parseFixtureName(name: string): Required<Omit<GenerateOptions, 'out' | 'head' | 'quantize'>> & { head?: 'mlm' } {
   for (const arch of ARCHS) {
     for (const preset of PRESETS) {
       for (const variant of VARIANTS) {
@@ -317,7 +331,7 @@ async function makeFixture(name: string): Promise<string> {
 
 // ───────────────────────────── CLI ─────────────────────────────
 
-const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum] [--head mlm]\n' +
+const USAGE = 'usage: node out/scripts/gen-model.js --out DIR --arch bert|distilbert|roberta --preset tiny|minilm|bert-base [--variant stock|native|fused] [--seed N] [--layout transformersjs|optimum] [--head mlm] [--quantize int8]\n' +
   '       node out/scripts/gen-model.js --fixture NAME   (e.g. bert-tiny-stock: test/.fixtures/NAME, made once; prints the folder)';
 
 function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
@@ -334,7 +348,7 @@ function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
       process.exit(0);
     }
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(a);
-    if (!m || !['out', 'arch', 'preset', 'variant', 'seed', 'layout', 'head'].includes(m[1])) throw new Error(`unknown argument ${a}`);
+    if (!m || !['out', 'arch', 'preset', 'variant', 'seed', 'layout', 'head', 'quantize'].includes(m[1])) throw new Error(`unknown argument ${a}`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) throw new Error(`--${m[1]} needs a value`);
     vals[m[1]] = v;
@@ -344,6 +358,7 @@ function parseArgs(argv: string[]): GenerateOptions | { fixture: string } {
     out: vals.out, arch: vals.arch as Arch, preset: vals.preset as Preset, variant: vals.variant as Variant | undefined,
     seed: vals.seed === undefined ? undefined : Number(vals.seed), layout: vals.layout as Layout | undefined,
     head: vals.head as 'mlm' | undefined,
+    ...(vals.quantize !== undefined ? { quantize: vals.quantize as 'int8' } : {}),
   };
 }
 
@@ -362,6 +377,7 @@ async function main(): Promise<void> {
   const r = await generateModel(opts);
   const mb = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
   console.log(`${r.arch}/${r.preset}/${r.variant} seed ${r.seed}: ${r.params.toLocaleString('en-US')} parameters, ${r.onnxFile} ${mb(r.onnxBytes)}, model.safetensors ${mb(r.safetensorsBytes)}, ${(r.ms / 1000).toFixed(2)} s → ${r.folder}`);
+  if (r.quantized) console.log(`int8: ${r.quantized.onnxFile} ${mb(r.quantized.bytes)} (${r.quantized.report.matmuls} MatMuls dynamically quantised, weights ${mb(r.quantized.report.weightBytesBefore)} → ${mb(r.quantized.report.weightBytesAfter)})`);
 }
 
 // run as a script only (this module is also bundled into tests)

@@ -87,7 +87,7 @@ function summary(r: Inspection): string {
   const m = r.model;
   const lines = [`model ${m.name} (${m.modelType}, ${m.layers} layers × ${m.heads} heads, hidden ${m.hidden}, max ${m.maxTokens} tokens)${m.randomWeights ? ' — RANDOM WEIGHTS' : ''}`];
   lines.push(`attentions: ${m.attentions.source}; hidden states: ${m.hiddenStates.source}`);
-  if (r.truncation.truncated) lines.push(`TRUNCATED: ${r.truncation.droppedTokens} tokens dropped; kept the first ${r.truncation.keptChars} characters`);
+  if (r.truncation.truncated) lines.push(`TRUNCATED: ${r.truncation.droppedTokensExact === false ? 'at least ' : ''}${r.truncation.droppedTokens} tokens dropped; kept the first ${r.truncation.keptChars} characters`);
   lines.push(`tokens (${r.tokens.length}): ${r.tokens.map((t) => t.special && t.start === null ? t.text : `${t.text}[${t.start},${t.end})`).join(' ')}`);
   lines.push('layer  cos(cls,mean)  |cls|     |mean|');
   r.layerIds.forEach((l, i) => lines.push(`${String(l).padStart(5)}  ${r.similarity.clsMean[i].toFixed(4).padStart(13)}  ${r.norms.cls![i].toFixed(3).padStart(8)}  ${r.norms.mean![i].toFixed(3).padStart(8)}`));

@@ -49,7 +49,7 @@ export class TokenDecorations implements vscode.Disposable {
     if (view.truncation.truncated) {
       const start = doc.positionAt(selection.offset + view.truncation.keptChars);
       const end = doc.positionAt(selection.offset + selection.text.length);
-      editor.setDecorations(this.truncType, [{ range: new vscode.Range(start, end), hoverMessage: `CLS Lens: beyond the model's ${view.truncation.maxTokens} tokens; not inspected (${view.truncation.droppedTokens} tokens dropped).` }]);
+      editor.setDecorations(this.truncType, [{ range: new vscode.Range(start, end), hoverMessage: `CLS Lens: beyond the model's ${view.truncation.maxTokens} tokens; not inspected (${view.truncation.droppedTokensExact === false ? 'at least ' : ''}${view.truncation.droppedTokens} tokens dropped).` }]);
     }
     this.target = { uri: selection.uri, version: doc.version };
   }

@@ -63,8 +63,13 @@ export interface ModelSummary {
 
 export interface Truncation {
   truncated: boolean;
-  /** Content tokens dropped to fit the model's maximum. */
+  /** Content tokens dropped to fit the model's maximum (a lower bound when droppedTokensExact is false). */
   droppedTokens: number;
+  /**
+   * False when only the start of a long text was tokenised (the truncation fast path): droppedTokens is then
+   * "at least". Absent or true: the whole text was tokenised and droppedTokens is exact.
+   */
+  droppedTokensExact?: boolean;
   /** Number of characters of the original text covered by the kept tokens. */
   keptChars: number;
   maxTokens: number;

@@ -94,3 +94,33 @@ test('a Hub snapshot named by its commit is shown by its Hub id; other names sta
   assert.equal(displayName('bert-base-uncased', 'Xenova/bert-base-uncased'), 'bert-base-uncased');
   assert.equal(displayName(commit, '/models/x'), commit, 'a folder keeps the engine name');
 });
+
+test('ONNX file choice: a folder\'s ONNX files (root and onnx/) in the engine\'s order, labelled with size and precision, the default first', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { listOnnxFiles, findOnnxFile } = await import('../../src/engine/models/modelFolder');
+  const { onnxChoices } = await import('../../src/extension/models/format');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-onnx-choice-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'onnx'));
+    for (const [f, n] of [['onnx/model_quantized.onnx', 300], ['onnx/model_fp16.onnx', 600], ['onnx/model.onnx', 1200], ['custom.onnx', 5], ['onnx/notes.txt', 1]] as const) {
+      fs.writeFileSync(path.join(dir, f), Buffer.alloc(n));
+    }
+    const files = listOnnxFiles(dir);
+    assert.deepEqual(files, ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'custom.onnx']);
+    assert.equal(path.relative(dir, findOnnxFile(dir)), 'onnx/model.onnx', 'the first listed is the engine\'s default');
+    const items = onnxChoices(files.map((f) => ({ path: f, bytes: fs.statSync(path.join(dir, f)).size })), 'onnx/model.onnx');
+    assert.deepEqual(items.map((i) => i.description), ['1.2 KB · fp32 · default', '600 B · fp16', '300 B · int8', '5 B · unknown']);
+    assert.deepEqual(items.map((i) => i.isDefault), [true, false, false, false]);
+    assert.match(items[2].detail, /8-bit dynamically quantised/);
+    // the default comes first whatever the input order; a note (external data) joins the detail
+    const again = onnxChoices([{ path: 'onnx/model_int8.onnx', note: 'weights in x.onnx_data' }, { path: 'model.onnx', bytes: 10 }], 'model.onnx');
+    assert.deepEqual(again.map((i) => i.path), ['model.onnx', 'onnx/model_int8.onnx']);
+    assert.equal(again[1].description, 'size unknown · int8');
+    assert.match(again[1].detail, /; weights in x\.onnx_data$/);
+    assert.deepEqual(listOnnxFiles(path.join(dir, 'missing')), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

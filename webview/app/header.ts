@@ -67,7 +67,7 @@ export function truncationNotice(insp: InspectionView): HTMLElement | null {
   const tr = insp.truncation;
   if (!tr.truncated) return null;
   return el('p', { id: 'truncation', class: 'notice warning', role: 'note' },
-    `${tr.droppedTokens} tokens dropped; only the first ${tr.keptChars} characters inspected (model maximum ${tr.maxTokens} tokens).`);
+    `${tr.droppedTokensExact === false ? `at least ${tr.droppedTokens} tokens dropped (the rest of the text was not tokenised)` : `${tr.droppedTokens} tokens dropped`}; only the first ${tr.keptChars} characters inspected (model maximum ${tr.maxTokens} tokens).`);
 }
 
 /** The selected text (#selection) with where it came from. */

@@ -66,6 +66,25 @@ export function usableMaxTokens(config: ModelConfig, tokenizerMax: number | null
   return max;
 }
 
+/**
+ * The ONNX files of a model folder (its root and `onnx/`, the optimum and transformers.js layouts), as paths
+ * relative to it: the usual ones in ONNX_CANDIDATES order first (the first is the default), then the others by name.
+ */
+export function listOnnxFiles(folder: string): string[] {
+  const found: string[] = [];
+  for (const dir of ['', 'onnx']) {
+    let names: string[] = [];
+    try { names = fs.readdirSync(path.join(folder, dir)); } catch { continue; }
+    for (const n of names) {
+      const rel = dir ? `${dir}/${n}` : n;
+      if (!n.toLowerCase().endsWith('.onnx')) continue;
+      try { if (fs.statSync(path.join(folder, rel)).isFile()) found.push(rel); } catch { /* dangling link */ }
+    }
+  }
+  const rank = (f: string) => { const i = ONNX_CANDIDATES.indexOf(f); return i < 0 ? ONNX_CANDIDATES.length : i; };
+  return found.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function findOnnxFile(folder: string, preferred?: string): string {
   if (preferred) {
     const p = path.resolve(folder, preferred);

@@ -75,11 +75,84 @@ function tokensOf(h: TokenizerHandle, text: string): RawToken[] {
   return enc.ids.map((id, i) => ({ str: enc.tokens[i], id, start: -1, end: -1, special: h.specialIds.has(id) }));
 }
 
+// ── Truncation fast path: a long text is tokenised only as far as the kept tokens need ──
+//
+// The first `keep` content tokens of a text depend on its beginning only: the pre-tokenizers split at spaces,
+// normalisers act on a character and its combining marks, and the models work within a piece. So a prefix cut
+// at a space (or, when there is none near, at a code point that starts a new character) yields the same first
+// tokens as the whole text, except possibly the last few before the cut. A prefix is accepted once it yields at
+// least `keep + PREFIX_MARGIN` tokens and a prefix twice as long agrees with it on the first `keep` tokens (ids and
+// ranges); otherwise it grows (×2) and tries again, and the whole text is tokenised when a prefix would be as long
+// as the text. The count of dropped tokens is then a lower bound (`droppedTokensExact: false`).
+
+/** Tokens a prefix must yield beyond the kept ones before its first tokens are trusted. */
+export const PREFIX_MARGIN = 16;
+/** First guess of characters per token for the prefix's length (English averages 4–5; grown when too few). */
+const PREFIX_CHARS_PER_TOKEN = 8;
+/** Texts up to this many characters are tokenised whole ('auto'): that takes a few ms, and the dropped count stays exact. */
+const PREFIX_MIN_CHARS = 20_000;
+/** A boundary the cut must not fall on: combining marks, joiners, variation selectors, a low surrogate. */
+const NO_CUT_BEFORE = /[\p{M}\u200c\u200d\ufe00-\ufe0f\udc00-\udfff]/u;
+
+/** The cut nearest below `target` (not below target/2): before a space, else before a character that starts one. */
+function safeCut(text: string, target: number): number {
+  const lo = Math.max(1, Math.floor(target / 2));
+  for (let p = target; p >= lo; p--) if (text.charCodeAt(p) === 32 && text.charCodeAt(p - 1) !== 32) return p;
+  for (let p = target; p >= lo; p--) if (!NO_CUT_BEFORE.test(text[p])) return p;
+  return target;
+}
+
+const sameToken = (a: RawToken, b: RawToken): boolean => a.id === b.id && a.start === b.start && a.end === b.end && a.special === b.special;
+
+/**
+ * Content tokens of a prefix of `text` whose first `keep` tokens are those of the whole text, and a lower bound on
+ * the whole text's content tokens; null when the prefix would reach the end of the text (tokenise it all).
+ */
+function prefixTokens(h: TokenizerHandle, text: string, keep: number, startChars: number): { content: RawToken[]; totalAtLeast: number } | null {
+  let prev: RawToken[] | null = null;
+  for (let chars = Math.max(1, Math.ceil(startChars)); chars < text.length; chars *= 2) {
+    const cut = safeCut(text, chars);
+    const toks = tokensOf(h, text.slice(0, cut));
+    if (toks.length < keep + PREFIX_MARGIN) { prev = null; continue; }
+    if (prev) {
+      let same = true;
+      for (let i = 0; i < keep && same; i++) same = sameToken(prev[i], toks[i]);
+      if (same) return { content: toks, totalAtLeast: toks.length - PREFIX_MARGIN };
+    }
+    prev = toks;
+  }
+  return null;
+}
+
+export interface EncodeTextOptions {
+  /** Tokens to keep, including the specials the post-processor adds. */
+  maxTokens: number;
+  /**
+   * 'auto' (default): a text much longer than `maxTokens` needs is tokenised only as far as the kept tokens need
+   * (the dropped count is then a lower bound); 'never': the whole text is tokenised and the dropped count is exact;
+   * a number: the prefix path, starting from a prefix of that many characters, whatever the text's length (tests).
+   */
+  prefix?: 'auto' | 'never' | number;
+}
+
 /** Tokenises `text`, keeping at most `maxTokens` tokens including the specials the post-processor adds. */
-export function encodeText(h: TokenizerHandle, text: string, opts: { maxTokens: number }): EncodedText {
+export function encodeText(h: TokenizerHandle, text: string, opts: EncodeTextOptions): EncodedText {
   checkMax(h, opts.maxTokens, 0);
+  const cap = opts.maxTokens - h.numSpecialTokens;
+  const mode = opts.prefix ?? 'auto';
+  if (mode !== 'never') {
+    const start = typeof mode === 'number' ? mode : (cap + PREFIX_MARGIN) * PREFIX_CHARS_PER_TOKEN;
+    if (typeof mode === 'number' || text.length > Math.max(4 * start, PREFIX_MIN_CHARS)) {
+      const p = prefixTokens(h, text, cap, start);
+      if (p) {
+        const e = assemble(h, text, p.content, 0, cap, opts.maxTokens);
+        e.truncation = { ...e.truncation, truncated: true, droppedTokens: Math.max(1, p.totalAtLeast - cap), droppedTokensExact: false };
+        return e;
+      }
+    }
+  }
   const content = tokensOf(h, text);
-  const keep = Math.min(content.length, opts.maxTokens - h.numSpecialTokens);
+  const keep = Math.min(content.length, cap);
   return assemble(h, text, content, 0, keep, opts.maxTokens);
 }
 

@@ -11,7 +11,7 @@ import { hubSettingsOf, readSettings } from '../config';
 import type { LensController } from '../inspection/controller';
 import { progressReporter } from '../inspection/progress';
 import { editorErrorMessage } from './advice';
-import { downloadLine, formatBytes, precisionOf, RateMeter } from './format';
+import { downloadLine, formatBytes, onnxChoices, RateMeter } from './format';
 import { rememberModel, saveModelSetting } from './recent';
 import type { HubTokenStore } from './token';
 
@@ -70,17 +70,9 @@ export function defaultOnnx(files: readonly RepoOnnxFile[]): string | undefined 
 /** Quick pick of a repo's ONNX files with sizes and precision; '' keeps the default. Undefined when dismissed. */
 export async function askOnnxFile(repo: string, files: readonly RepoOnnxFile[]): Promise<string | undefined> {
   const def = defaultOnnx(files);
-  type Item = vscode.QuickPickItem & { path: string };
-  const items: Item[] = files.map((f) => {
-    const bytes = (f.size ?? 0) + (f.externalDataSize ?? 0);
-    const p = precisionOf(f.path);
-    return {
-      label: f.path, path: f.path,
-      description: [f.size !== undefined ? formatBytes(bytes) : 'size unknown', p.name, f.path === def ? 'default' : ''].filter(Boolean).join(' · '),
-      detail: f.externalData ? `${p.detail}; weights in ${f.externalData}` : p.detail,
-    };
-  });
-  if (def) items.sort((a, b) => (a.path === def ? -1 : b.path === def ? 1 : 0));
+  const items = onnxChoices(files.map((f) => ({
+    path: f.path, bytes: f.size !== undefined ? f.size + (f.externalDataSize ?? 0) : undefined, note: f.externalData ? `weights in ${f.externalData}` : undefined,
+  })), def);
   const pick = await vscode.window.showQuickPick(items, { title: `CLS Lens: which ONNX file of ${repo}?`, placeHolder: 'Smaller files (int8, q4) load faster; fp32 is the reference', ignoreFocusOut: true });
   if (!pick) return undefined;
   return pick.path === def ? '' : pick.path;

@@ -3,6 +3,26 @@
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
+/** One entry of an ONNX file choice: the file, its size and precision, and whether it is the engine's default. */
+export interface OnnxChoice { path: string; label: string; description: string; detail: string; isDefault: boolean }
+
+/**
+ * Quick-pick entries for a model's ONNX files (`onnx/model.onnx`, `onnx/model_quantized.onnx`, `onnx/model_fp16.onnx`, …):
+ * size · precision (from the file name) · "default" for the one the engine picks when none is set, listed first.
+ */
+export function onnxChoices(files: readonly { path: string; bytes?: number; note?: string }[], def: string | undefined): OnnxChoice[] {
+  const items = files.map((f) => {
+    const p = precisionOf(f.path);
+    const isDefault = f.path === def;
+    return {
+      path: f.path, label: f.path, isDefault,
+      description: [f.bytes !== undefined ? formatBytes(f.bytes) : 'size unknown', p.name, isDefault ? 'default' : ''].filter(Boolean).join(' · '),
+      detail: f.note ? `${p.detail}; ${f.note}` : p.detail,
+    };
+  });
+  return items.sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+}
+
 /** Bytes in binary units with one decimal from KB on: 0 B, 512 B, 1.5 KB, 86.7 MB. */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '? B';

@@ -7,7 +7,8 @@ import { hubCacheDir, listCachedModels } from '../../engine/models/hub';
 import type { CachedModel, CachedRevision } from '../../engine/models/hub/types';
 import { readSettings } from '../config';
 import { downloadFromHub, type ModelServices } from './download';
-import { formatBytes, precisionOf } from './format';
+import { ONNX_CANDIDATES, listOnnxFiles } from '../../engine/models/modelFolder';
+import { formatBytes, onnxChoices } from './format';
 import { modelLabel } from './modelSetting';
 import { recentModels, rememberModel, saveModelSetting } from './recent';
 
@@ -24,16 +25,21 @@ function revisionText(rev: CachedRevision): string {
 
 type Item = vscode.QuickPickItem & { run?: () => Promise<void> };
 
-/** Asks which ONNX file of a cached snapshot to use when it holds several; '' for the default, undefined when dismissed. */
-async function pickCachedOnnx(rev: CachedRevision, repo: string): Promise<string | undefined> {
-  if (rev.onnxFiles.length <= 1) return '';
-  const items = rev.onnxFiles.map((f) => {
-    let size = 0;
-    try { size = fs.statSync(path.join(rev.folder, f)).size; } catch { /* dangling */ }
-    return { label: f, description: `${formatBytes(size)} · ${precisionOf(f).name}` };
-  });
-  const pick = await vscode.window.showQuickPick(items, { title: `CLS Lens: which ONNX file of ${repo}?` });
-  return pick?.label;
+/**
+ * Asks which of a model folder's ONNX files to use when it holds several (fp32, int8 `model_quantized`, fp16, …),
+ * each with its size and precision; '' for the engine's default, undefined when dismissed.
+ */
+async function pickOnnxFile(folder: string, files: readonly string[], what: string): Promise<string | undefined> {
+  if (files.length <= 1) return '';
+  const def = ONNX_CANDIDATES.find((c) => files.includes(c));
+  const items = onnxChoices(files.map((f) => {
+    let bytes: number | undefined;
+    try { bytes = fs.statSync(path.join(folder, f)).size; } catch { /* dangling */ }
+    return { path: f, bytes };
+  }), def);
+  const pick = await vscode.window.showQuickPick(items, { title: `CLS Lens: which ONNX file of ${what}?`, placeHolder: 'int8 (model_quantized) is smaller and often faster on CPU; fp32 is the reference', ignoreFocusOut: true });
+  if (!pick) return undefined;
+  return pick.isDefault ? '' : pick.path;
 }
 
 export async function cachedItems(s: ModelServices, current: string): Promise<Item[]> {
@@ -52,7 +58,7 @@ export async function cachedItems(s: ModelServices, current: string): Promise<It
             void vscode.window.showWarningMessage(`CLS Lens: the cached ${m.repo} (${rev.commit.slice(0, 7)}) has no ONNX file. Download it with "Download from the Hub…" (an ONNX conversion such as Xenova/…, or export one with \`optimum-cli export onnx --model ${m.repo} DIR\`).`);
             return;
           }
-          const onnx = await pickCachedOnnx(rev, m.repo);
+          const onnx = await pickOnnxFile(rev.folder, rev.onnxFiles, m.repo);
           if (onnx === undefined) return;
           await useModel(s, value, onnx);
         },
@@ -77,7 +83,9 @@ export async function chooseFolder(s: ModelServices): Promise<void> {
     void vscode.window.showErrorMessage(`CLS Lens: ${folder} has no config.json. Choose the folder that holds config.json, tokenizer.json and onnx/model.onnx (or model.onnx).`);
     return;
   }
-  await useModel(s, folder, '');
+  const onnx = await pickOnnxFile(folder, listOnnxFiles(folder), path.basename(folder));
+  if (onnx === undefined) return;
+  await useModel(s, folder, onnx);
 }
 
 export async function selectModel(s: ModelServices): Promise<void> {

@@ -1,0 +1,90 @@
+// Dynamic int8 quantisation (scripts/gen-model.ts --quantize int8, scripts/lib/quantize.ts): the int8 graph's outputs
+// stay close to the fp32 graph's on the same random weights, and the engine's rewrite and inspect handle it
+// (every layer's hidden states and attentions exposed, analysis computed). The fp32 graph itself is checked against
+// an independent float64 forward pass in engine.test.ts.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generateModel } from '../../scripts/gen-model';
+import { quantizeWeight } from '../../scripts/lib/quantize';
+import { Engine } from '../../src/engine/engine';
+import { decodeModel, TensorType } from '../../src/engine/onnx';
+import type { FloatTensor } from '../../src/shared/types';
+
+const TEXT = 'The capital of France, Paris, is on the Seine, and the river is slow and grey in winter.';
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+  return ab / Math.sqrt(aa * bb);
+}
+/** max |a − b| / max |b|. */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  return d / m;
+}
+const rows = (t: FloatTensor): Float32Array[] => {
+  const per = t.data.length / t.dims[0];
+  return Array.from({ length: t.dims[0] }, (_, i) => t.data.subarray(i * per, (i + 1) * per));
+};
+
+test('int8 weights: symmetric per-tensor, |w − q·s| ≤ s/2, zero stays zero', () => {
+  const w = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i * 0.37) * (i % 7) * 0.01);
+  const { q, scale } = quantizeWeight(w);
+  assert.ok(Math.abs(scale - Math.max(...Array.from(w, Math.abs)) / 127) < 1e-9);
+  for (let i = 0; i < w.length; i++) assert.ok(Math.abs(w[i] - q[i] * scale) <= scale / 2 + 1e-7, `${i}`);
+  assert.ok(q.every((x) => x >= -127 && x <= 127));
+  assert.deepEqual(Array.from(quantizeWeight(new Float32Array(4)).q), [0, 0, 0, 0]);
+});
+
+describe('a dynamically quantised model next to its fp32 model', () => {
+  let dir = '';
+  const engine = new Engine({ threads: 1 });
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-quant-')); });
+  after(async () => { await engine.dispose(); fs.rmSync(dir, { recursive: true, force: true }); });
+
+  for (const preset of ['tiny', 'mini'] as const) {
+    test(`${preset}: onnx/model_quantized.onnx has int8 MatMul weights; the engine inspects it; outputs within tolerance of fp32`, async () => {
+      const g = await generateModel({ out: path.join(dir, preset), arch: 'bert', preset, quantize: 'int8' });
+      assert.equal(g.quantized?.onnxFile, 'onnx/model_quantized.onnx');
+      const layers = g.config.layers;
+      assert.equal(g.quantized.report.matmuls, layers * 6 + 1, 'Q, K, V, output, FFN in and out per layer, and the pooler');
+      const q = decodeModel(fs.readFileSync(g.quantized.onnxPath));
+      const ops = q.graph.node.map((n) => n.opType);
+      assert.equal(ops.filter((o) => o === 'MatMulInteger').length, g.quantized.report.matmuls);
+      assert.equal(ops.filter((o) => o === 'DynamicQuantizeLinear').length, g.quantized.report.matmuls);
+      assert.equal(q.graph.initializer.filter((t) => t.dataType === TensorType.INT8 && t.dims.length === 2).length, g.quantized.report.matmuls);
+      assert.ok(!q.graph.initializer.some((t) => t.name.startsWith('onnx::MatMul_') && t.dataType === TensorType.FLOAT && t.dims.length === 2), 'no fp32 copy of a quantised weight is left');
+      assert.equal(g.quantized.report.weightBytesAfter * 4, g.quantized.report.weightBytesBefore);
+
+      const fp = await engine.inspect(g.folder, TEXT);
+      const i8 = await engine.inspect(g.folder, TEXT, { onnxFile: 'onnx/model_quantized.onnx' });
+      assert.ok(i8.model.onnxFile.endsWith(path.join('onnx', 'model_quantized.onnx')));
+      assert.deepEqual(i8.tokens, fp.tokens);
+      assert.deepEqual(i8.layerIds, fp.layerIds);
+      assert.equal(i8.layerIds.length, layers + 1, 'every layer\'s hidden state is exposed in the int8 graph too');
+      assert.equal(i8.model.attentions.source, fp.model.attentions.source);
+      assert.ok(i8.attentions && i8.analysis && fp.attentions, 'attentions and their analysis');
+      // embeddings are not quantised: layer 0 is the same; later layers drift a little, layer by layer
+      assert.ok(relErr(rows(i8.hidden)[0], rows(fp.hidden)[0]) < 1e-5);
+      const cls = rows(i8.vectors.cls!), clsFp = rows(fp.vectors.cls!);
+      const mean = rows(i8.vectors.mean!), meanFp = rows(fp.vectors.mean!);
+      const report: string[] = [];
+      for (let l = 0; l <= layers; l++) {
+        const c = cosine(cls[l], clsFp[l]), m = cosine(mean[l], meanFp[l]), e = relErr(cls[l], clsFp[l]);
+        report.push(`L${l} cos(cls) ${c.toFixed(5)} cos(mean) ${m.toFixed(5)} rel ${e.toFixed(4)}`);
+        assert.ok(c > 0.995 && m > 0.995, `layer ${l}: cosine with fp32 ${c}, ${m}`);
+        assert.ok(e < 0.1, `layer ${l}: max |Δ| / max |fp32| ${e}`);
+      }
+      const attErr = Math.max(...i8.attentions.data.map((x, k) => Math.abs(x - fp.attentions!.data[k])));
+      let attMean = 0;
+      for (let k = 0; k < i8.attentions.data.length; k++) attMean += Math.abs(i8.attentions.data[k] - fp.attentions.data[k]) / i8.attentions.data.length;
+      // the random query/key weights make sharp attention, where small logit errors move single probabilities most
+      assert.ok(attErr < 0.1 && attMean < 0.005, `attention probabilities: max |Δ| ${attErr} (< 0.1), mean |Δ| ${attMean} (< 0.005)`);
+      console.log(`[int8] ${preset}: ${report.join('; ')}; attention |Δ| max ${attErr.toFixed(4)} mean ${attMean.toFixed(5)}; file ${(g.onnxBytes / 1048576).toFixed(1)} → ${(g.quantized.bytes / 1048576).toFixed(1)} MiB`);
+    });
+  }
+});
