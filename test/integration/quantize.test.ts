@@ -60,13 +60,17 @@ describe('a dynamically quantised model next to its fp32 model', () => {
       assert.ok(!q.graph.initializer.some((t) => t.name.startsWith('onnx::MatMul_') && t.dataType === TensorType.FLOAT && t.dims.length === 2), 'no fp32 copy of a quantised weight is left');
       assert.equal(g.quantized.report.weightBytesAfter * 4, g.quantized.report.weightBytesBefore);
 
-      const fp = await engine.inspect(g.folder, TEXT);
-      const i8 = await engine.inspect(g.folder, TEXT, { onnxFile: 'onnx/model_quantized.onnx' });
+      const fp = await engine.inspect(g.folder, TEXT, { detail: 'full' });
+      const i8 = await engine.inspect(g.folder, TEXT, { onnxFile: 'onnx/model_quantized.onnx', detail: 'full' });
       assert.ok(i8.model.onnxFile.endsWith(path.join('onnx', 'model_quantized.onnx')));
       assert.deepEqual(i8.tokens, fp.tokens);
       assert.deepEqual(i8.layerIds, fp.layerIds);
       assert.equal(i8.layerIds.length, layers + 1, 'every layer\'s hidden state is exposed in the int8 graph too');
-      assert.equal(i8.model.attentions.source, fp.model.attentions.source);
+      // fp32: recomputed from the Q/K weights; int8: the Q/K MatMuls are MatMulInteger, which the recompute does not
+      // read, so the attention Softmax outputs are exposed by the rewrite, and the summary says why
+      assert.equal(fp.model.attentions.source, 'recomputed');
+      assert.equal(i8.model.attentions.source, 'rewritten');
+      assert.match(i8.model.attentions.reason ?? '', /Not recomputed/);
       assert.ok(i8.attentions && i8.analysis && fp.attentions, 'attentions and their analysis');
       // embeddings are not quantised: layer 0 is the same; later layers drift a little, layer by layer
       assert.ok(relErr(rows(i8.hidden)[0], rows(fp.hidden)[0]) < 1e-5);
