@@ -130,9 +130,18 @@ async function tjsPipeline(folder: string, precision: 'fp32' | 'int8'): Promise<
   for (const f of ['onnx/model.onnx', INT8_FILE]) if (fs.existsSync(path.join(folder, f))) fs.symlinkSync(path.join(folder, f), path.join(dst, f));
   return tjsMod!.pipeline('feature-extraction', id, {
     device: 'cpu', dtype: precision === 'int8' ? 'q8' : 'fp32',
-    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', extra: NO_SPIN },
   });
 }
+
+/**
+ * Every contender's sessions run with spinning off, as the engine's do (src/engine/runtime/ort.ts). Contenders are
+ * timed in turns in one process, and a pool that spins after its run takes the 2 cores from whichever contender runs
+ * next: with onnxruntime's default (spinning on) the bare stock run of BERT-base at 128 tokens measured 97.5 ms here
+ * in turns against 67–70 ms alone, and transformers.js, timed after a non-spinning contender, looked faster than a
+ * bare run of the same graph.
+ */
+const NO_SPIN = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
 
 // ───────────── inspect rows ─────────────
 
@@ -143,7 +152,7 @@ async function inspectRows(preset: string, folder: string, precision: 'fp32' | '
   const m = await engine.load(folder, { onnxFile });
   const raw = fs.readFileSync(m.folder.onnxFile);
   const prepared = prepareGraph(raw, m.summary.layers);
-  const sessOpts = { interOpNumThreads: 1, intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const };
+  const sessOpts = { interOpNumThreads: 1, intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const, extra: NO_SPIN };
   const stock = await O.InferenceSession.create(raw, sessOpts);
   const same = await O.InferenceSession.create(prepared.bytes, sessOpts);
   const tjs = await tjsPipeline(folder, precision);
@@ -201,7 +210,7 @@ async function batchRows(preset: string, folder: string, count: number): Promise
   // the batches Engine.embed makes (defaults: chunks of 512 texts sorted by length, 8192 padded tokens, 64 rows),
   // run bare on the stock graph: tokenisation done beforehand, only session.run timed
   const raw = fs.readFileSync(m.folder.onnxFile);
-  const stock = await O.InferenceSession.create(raw, { interOpNumThreads: 1, intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+  const stock = await O.InferenceSession.create(raw, { interOpNumThreads: 1, intraOpNumThreads: threads, graphOptimizationLevel: 'all', extra: NO_SPIN });
   const lastHidden = prepareGraph(raw, m.summary.layers).plan.lastHidden;
   const feedsList: Record<string, InstanceType<typeof O.Tensor>>[] = [];
   for (let c = 0; c < encs.length; c += 512) {

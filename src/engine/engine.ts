@@ -320,7 +320,7 @@ export class Engine {
         clsAttention = queryRowsOf(all, q);
         attention = keptAttention(m, classes, async (l) => layerOf(all, l), all);
       } else {
-        clsAttention = await m.encoder.queryRows(out.hiddenStates, mask, q);
+        clsAttention = await m.encoder.queryRows(hidden, mask, q);
         const H = m.summary.hidden;
         attention = keptAttention(m, classes, async (l) => {
           const a = await m.encoder.layerAttention(l, { data: hidden.data.subarray(l * T * H, (l + 1) * T * H), dims: [1, T, H] }, mask);

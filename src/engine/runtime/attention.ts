@@ -316,19 +316,39 @@ export function buildLayerAttentionModel(heads: number, H: number): Uint8Array {
     [['x', F, ['B', 'T', H]], ['mask', F, ['B', 'T']], ...WEIGHT_INPUTS(heads, H, H / heads)], 'probs');
 }
 
-/** x [B, T, H], mask [B, T], qpos [] (int64) → the query's row of every head [B, heads, T]. */
+/**
+ * Every layer in one run: x [L, T, H] (layer l's input hidden state of one sequence), mask [L, T], qpos [] (int64),
+ * weights stacked by layer (wq, wk [L, heads, H, d]; bq, bk [L, heads, 1, d]; scale [L, 1, 1, 1]) → the query's row
+ * of every head of every layer [L, heads, T]. Scores are h_t·(W_k q) + b_k·q, so no key matrix is formed.
+ */
 export function buildQueryRowModel(heads: number, H: number): Uint8Array {
   const { nodes, n } = builder();
-  const xc = n('Unsqueeze', [n('Gather', ['x', 'qpos'], [int('axis', 1)]), 'ax12']); // [B, 1, 1, H]
-  const qT = n('Transpose', [n('Add', [n('MatMul', [xc, 'wq']), 'bq'])], [ints('perm', [0, 1, 3, 2])]); // [B, heads, d, 1]
-  const u = n('MatMul', ['wk', qT]); // [B, heads, H, 1]
-  const c = n('MatMul', ['bk', qT]); // [B, heads, 1, 1]
-  const sc = n('MatMul', [n('Unsqueeze', ['x', 'ax1']), u]); // [B, heads, T, 1]
-  const s = n('Squeeze', [n('Mul', [n('Add', [sc, c]), 'scale']), 'ax3']); // [B, heads, T]
+  const d = H / heads;
+  const xc = n('Unsqueeze', [n('Gather', ['x', 'qpos'], [int('axis', 1)]), 'ax12']); // [L, 1, 1, H]
+  const qT = n('Transpose', [n('Add', [n('MatMul', [xc, 'wq']), 'bq'])], [ints('perm', [0, 1, 3, 2])]); // [L, heads, d, 1]
+  const u = n('MatMul', ['wk', qT]); // [L, heads, H, 1]
+  const c = n('MatMul', ['bk', qT]); // [L, heads, 1, 1]
+  const sc = n('MatMul', [n('Unsqueeze', ['x', 'ax1']), u]); // [L, heads, T, 1]
+  const s = n('Squeeze', [n('Mul', [n('Add', [sc, c]), 'scale']), 'ax3']); // [L, heads, T]
   const pad = n('Unsqueeze', [n('Equal', ['mask', 'zero']), 'ax1']);
   n('Softmax', [n('Where', [pad, 'lowest', s])], [int('axis', -1)], 'row');
   return graphModel('cls_lens_query_row', nodes, [i64('ax1', [1]), i64('ax12', [1, 2]), i64('ax3', [3]), f32('zero', 0), f32('lowest', F32_MIN)],
-    [['x', F, ['B', 'T', H]], ['mask', F, ['B', 'T']], ['qpos', TensorType.INT64, []], ...WEIGHT_INPUTS(heads, H, H / heads)], 'row');
+    [['x', F, ['L', 'T', H]], ['mask', F, ['L', 'T']], ['qpos', TensorType.INT64, []],
+      ['wq', F, ['L', heads, H, d]], ['bq', F, ['L', heads, 1, d]], ['wk', F, ['L', heads, H, d]], ['bk', F, ['L', heads, 1, d]], ['scale', F, ['L', 1, 1, 1]]], 'row');
+}
+
+/** Each layer's weights copied into one [L, …] block; the layers' own arrays become views of it (one copy in memory). */
+function stackLayers(weights: QkWeights): Record<'wq' | 'bq' | 'wk' | 'bk' | 'scale', Float32Array> {
+  const L = weights.layers.length;
+  const out = {} as Record<'wq' | 'bq' | 'wk' | 'bk' | 'scale', Float32Array>;
+  for (const k of ['wq', 'bq', 'wk', 'bk'] as const) {
+    const per = weights.layers[0][k].length;
+    const all = new Float32Array(L * per);
+    weights.layers.forEach((w, l) => { all.set(w[k], l * per); w[k] = all.subarray(l * per, (l + 1) * per); });
+    out[k] = all;
+  }
+  out.scale = Float32Array.from(weights.layers, (w) => w.scale);
+  return out;
 }
 
 /** The two sessions and the weights they read (the only copy of Wq / Wk outside the encoder session). */
@@ -337,6 +357,7 @@ export class AttentionRecompute {
     readonly weights: QkWeights,
     private readonly layerSession: Ort.InferenceSession,
     private readonly rowSession: Ort.InferenceSession,
+    private readonly stacked: Record<'wq' | 'bq' | 'wk' | 'bk' | 'scale', Float32Array>,
   ) {}
 
   static async create(weights: QkWeights, threads?: number): Promise<AttentionRecompute> {
@@ -347,7 +368,7 @@ export class AttentionRecompute {
       O.InferenceSession.create(buildLayerAttentionModel(weights.heads, weights.hidden), opts),
       O.InferenceSession.create(buildQueryRowModel(weights.heads, weights.hidden), opts),
     ]);
-    return new AttentionRecompute(weights, a, b);
+    return new AttentionRecompute(weights, a, b, stackLayers(weights));
   }
 
   get layers(): number {
@@ -377,21 +398,38 @@ export class AttentionRecompute {
     return { data: t.data as Float32Array, dims: t.dims.map(Number) };
   }
 
-  /** The row of query `qpos` of every head of every layer, [L, heads, T], for sequence 0 of the inputs (each [B, T, H]). */
-  async queryRows(inputs: FloatTensor[], mask: ArrayLike<number>, qpos = 0): Promise<FloatTensor> {
+  /**
+   * The row of query `qpos` of every head of every layer, [L, heads, T], for sequence 0 of the inputs: either one
+   * tensor [L, T, H] of the layers' input hidden states (no copy), or one [B, T, H] tensor per layer. One run for all
+   * layers (a run per layer cost a thread-pool wake-up each: ≈ 1 ms per layer at 128 tokens).
+   */
+  async queryRows(inputs: FloatTensor | FloatTensor[], mask: ArrayLike<number>, qpos = 0): Promise<FloatTensor> {
     const O = ort();
-    const L = this.layers, heads = this.weights.heads;
-    const T = inputs[0].dims[1];
-    const out = new Float32Array(L * heads * T);
-    for (let l = 0; l < L; l++) {
-      const x = inputs[l];
-      const first: FloatTensor = x.dims[0] === 1 ? x : { data: x.data.subarray(0, T * x.dims[2]), dims: [1, T, x.dims[2]] };
-      const feeds = this.feeds(l, first, Array.prototype.slice.call(mask, 0, T) as number[]);
-      feeds.qpos = new O.Tensor('int64', new BigInt64Array([BigInt(qpos)]), []);
-      const r = await this.rowSession.run(feeds);
-      out.set((r.row as Ort.Tensor).data as Float32Array, l * heads * T);
+    const L = this.layers, { heads, hidden: H } = this.weights;
+    const d = H / heads;
+    let x: Float32Array, T: number;
+    if (Array.isArray(inputs)) {
+      T = inputs[0].dims[1];
+      x = new Float32Array(L * T * H);
+      for (let l = 0; l < L; l++) x.set(inputs[l].data.subarray(0, T * H), l * T * H);
+    } else {
+      T = inputs.dims[1];
+      if (inputs.dims[0] < L || inputs.dims[2] !== H) throw new Error(`queryRows: expected [${L}, T, ${H}] inputs, got [${inputs.dims.join(', ')}]`);
+      x = inputs.data.subarray(0, L * T * H);
     }
-    return { data: out, dims: [L, heads, T] };
+    const m1 = Float32Array.from({ length: T }, (_, t) => mask[t]);
+    const m = new Float32Array(L * T);
+    for (let l = 0; l < L; l++) m.set(m1, l * T);
+    const st = this.stacked;
+    const r = await this.rowSession.run({
+      x: new O.Tensor('float32', x, [L, T, H]), mask: new O.Tensor('float32', m, [L, T]),
+      qpos: new O.Tensor('int64', new BigInt64Array([BigInt(qpos)]), []),
+      wq: new O.Tensor('float32', st.wq, [L, heads, H, d]), bq: new O.Tensor('float32', st.bq, [L, heads, 1, d]),
+      wk: new O.Tensor('float32', st.wk, [L, heads, H, d]), bk: new O.Tensor('float32', st.bk, [L, heads, 1, d]),
+      scale: new O.Tensor('float32', st.scale, [L, 1, 1, 1]),
+    });
+    const row = r.row as Ort.Tensor;
+    return { data: row.data as Float32Array, dims: [L, heads, T] };
   }
 
   async dispose(): Promise<void> {

@@ -151,11 +151,12 @@ export class Encoder {
 
   /**
    * The row of query `qpos` of every head of every layer, [L, heads, T], for a single sequence whose L+1 hidden states
-   * (each [1, T, H]) came from `run`. Null when attentions are read from the graph instead (take the rows from them).
+   * came from `run`: one stacked tensor [L+1, T, H] or one [1, T, H] tensor per layer. Null when attentions are read
+   * from the graph instead (take the rows from them).
    */
-  async queryRows(hiddenStates: FloatTensor[], mask: ArrayLike<number>, qpos = 0): Promise<FloatTensor | null> {
+  async queryRows(hiddenStates: FloatTensor | FloatTensor[], mask: ArrayLike<number>, qpos = 0): Promise<FloatTensor | null> {
     if (!this.recompute) return null;
-    return this.recompute.queryRows(hiddenStates.slice(0, this.recompute.layers), mask, qpos);
+    return this.recompute.queryRows(Array.isArray(hiddenStates) ? hiddenStates.slice(0, this.recompute.layers) : hiddenStates, mask, qpos);
   }
 
   /** Layer l's probabilities [B, heads, T, T], recomputed from its input hidden state (null when not recomputable). */
