@@ -2,27 +2,9 @@
 // and a bar strip over tokens. Same conventions as heatmap.ts: devicePixelRatio-aware, chrome colours from
 // --vscode-*, #<id>-tooltip, #<id>-export posting savePng.
 import { chrome, seriesColors, themeKind } from './colors';
-import { clamp, codicon, el, fmt } from './dom';
+import { clamp, el, fmt } from './dom';
 import { finiteRange } from '../app/state';
-import { post } from '../messaging/vscodeApi';
-
-function exportButton(id: string, canvas: HTMLCanvasElement, name: () => string): HTMLButtonElement {
-  const b = el('button', { id: `${id}-export`, 'data-testid': `${id}-export`, type: 'button', class: 'icon-button', title: 'Export PNG' },
-    codicon('desktop-download'), 'PNG');
-  b.addEventListener('click', () => post({ type: 'savePng', name: `${name().replace(/[^\w.-]+/g, '-')}.png`, dataUrl: canvas.toDataURL('image/png') }));
-  return b;
-}
-
-function sizeCanvas(canvas: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(h * dpr);
-  canvas.style.width = `${w}px`;
-  canvas.style.height = `${h}px`;
-  const ctx = canvas.getContext('2d');
-  ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return ctx;
-}
+import { pngButton, sizeCanvas } from './canvas';
 
 function placeTooltip(tip: HTMLElement, box: HTMLElement, x: number, y: number): void {
   tip.hidden = false;
@@ -68,7 +50,7 @@ export class LineChart {
     this.box = el('div', { class: 'chart-box' }, this.canvas, this.tooltip);
     this.legend = el('div', { class: 'chart-legend', role: 'group', 'aria-label': `${spec.title}: series` });
     this.root = el('div', { id, 'data-testid': id, class: 'chart' },
-      el('div', { class: 'heatmap-head' }, el('span', { class: 'heatmap-title' }, spec.title), exportButton(id, this.canvas, () => id)),
+      el('div', { class: 'heatmap-head' }, el('span', { class: 'heatmap-title' }, spec.title), pngButton(id, this.canvas, () => id)),
       this.box, this.legend);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX));
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; this.draw(); });
@@ -228,7 +210,7 @@ export class BarStrip {
     this.maxLabel = el('span', { id: `${id}-max`, class: 'legend-tick' });
     this.root = el('div', { id, 'data-testid': id, class: 'chart' },
       el('div', { class: 'heatmap-head' }, el('span', { class: 'heatmap-title' }, spec.title), this.maxLabel,
-        exportButton(id, this.canvas, spec.exportName ?? (() => id))),
+        pngButton(id, this.canvas, spec.exportName ?? (() => id))),
       this.box);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX, e.offsetY));
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });

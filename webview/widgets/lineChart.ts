@@ -6,8 +6,8 @@
 // #<id>-canvas (data-left, data-top, data-plot-w, data-plot-h, data-ymin, data-ymax: x index i is at
 // left + i/(n-1)·plotW, value v at top + (ymax − v)/(ymax − ymin)·plotH), #<id>-tooltip, #<id>-export, #<id>-table.
 import { chrome, seriesColors } from './colors';
-import { codicon, el, fmt } from './dom';
-import { vscodeApi } from '../messaging/vscodeApi';
+import { el, fmt } from './dom';
+import { pngButton, sizeCanvas } from './canvas';
 
 export interface ChartSeries {
   key: string;
@@ -36,25 +36,6 @@ export interface LineChartSpec {
   /** Leave the table out (the caller shows the same numbers in its own table). */
   noTable?: boolean;
   exportName?: string;
-}
-
-export function sizeCanvas(canvas: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(h * dpr);
-  canvas.style.width = `${w}px`;
-  canvas.style.height = `${h}px`;
-  const ctx = canvas.getContext('2d');
-  ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return ctx;
-}
-
-/** A button posting the canvas as PNG (the host asks where to save it). */
-export function pngButton(id: string, canvas: HTMLCanvasElement, name: string): HTMLButtonElement {
-  const b = el('button', { id: `${id}-export`, 'data-testid': `${id}-export`, type: 'button', class: 'icon-button', title: 'Export PNG' },
-    codicon('desktop-download'), 'PNG');
-  b.addEventListener('click', () => vscodeApi().postMessage({ type: 'savePng', name: `${name.replace(/[^\w.-]+/g, '-')}.png`, dataUrl: canvas.toDataURL('image/png') }));
-  return b;
 }
 
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);

@@ -6,7 +6,7 @@
 // left + (x − xmin)/(xmax − xmin)·plotW, top + (ymax − y)/(ymax − ymin)·plotH), #<id>-tooltip, #<id>-export.
 import { chrome, seriesColors } from './colors';
 import { el } from './dom';
-import { pngButton, sizeCanvas } from './lineChart';
+import { pngButton, sizeCanvas } from './canvas';
 
 export interface ScatterSpec {
   id: string;
