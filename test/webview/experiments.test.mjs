@@ -4,17 +4,15 @@
 // redraw as they arrive (older ones ignored); buttons post export / savePng / rerun / openText as the protocol says.
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeBrowser, openWebview } from './harness.mjs';
+import { closeBrowser, closePageClean, openWebview } from './harness.mjs';
 import { fmt } from './fixtures.mjs';
 
 const VERSION = 1; // EXPERIMENT_PROTOCOL_VERSION (src/shared/experimentProtocol.ts)
 let w;
 afterEach(async () => {
-  if (!w) return;
-  const problems = await w.problems();
-  await w.close();
+  const page = w;
   w = undefined;
-  assert.deepEqual(problems, [], 'no page errors, console errors, CSP violations or failed requests');
+  await closePageClean(page);
 });
 after(closeBrowser);
 

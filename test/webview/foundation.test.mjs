@@ -3,17 +3,14 @@
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { closeBrowser, openWebview, protocol, ROOT, selectionInfo, snapshotMessage, validSnapshotMessage } from './harness.mjs';
+import { closeBrowser, closePageClean, openWebview, protocol, ROOT, selectionInfo, snapshotMessage, validSnapshotMessage } from './harness.mjs';
 
 const OUT = path.join(ROOT, '.e2e/out/webview');
 let w;
 afterEach(async (t) => {
-  if (!w) return;
-  await w.screenshot(path.join(OUT, `foundation-${t.name.replace(/\W+/g, '_')}.png`)).catch(() => {});
-  const problems = await w.problems();
-  await w.close();
+  const page = w;
   w = undefined;
-  assert.deepEqual(problems, [], 'no page errors, console errors, CSP violations or failed requests');
+  await closePageClean(page, path.join(OUT, `foundation-${t.name.replace(/\W+/g, '_')}.png`));
 });
 after(closeBrowser);
 

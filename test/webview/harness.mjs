@@ -14,6 +14,7 @@
 //   assert.equal(await w.text('#selection'), 'hello');
 //   assert.deepEqual(await w.problems(), []);
 //   await w.close();
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -82,6 +83,18 @@ export function browser() {
   });
   return browserPromise;
 }
+/**
+ * The end of every webview test: optionally a screenshot, then the page closes and must have logged no page error,
+ * console error, CSP violation or failed request. Each test file calls it from its afterEach with the page it opened.
+ */
+export async function closePageClean(w, screenshotPath) {
+  if (!w) return;
+  if (screenshotPath) await w.screenshot(screenshotPath).catch(() => {});
+  const problems = await w.problems();
+  await w.close();
+  assert.deepEqual(problems, [], 'no page errors, console errors, CSP violations or failed requests');
+}
+
 export async function closeBrowser() {
   const p = browserPromise;
   browserPromise = undefined;

@@ -5,17 +5,15 @@
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { closeBrowser, openWebview, ROOT } from './harness.mjs';
+import { closeBrowser, closePageClean, openWebview, ROOT } from './harness.mjs';
 import { answerMatrix, cellCenter, fmt, fx, hoverCell, installFixtures, postInspection, startHost } from './fixtures.mjs';
 
 const OUT = path.join(ROOT, '.e2e/out');
 let w;
 afterEach(async () => {
-  if (!w) return;
-  const problems = await w.problems();
-  await w.close();
+  const page = w;
   w = undefined;
-  assert.deepEqual(problems, [], 'no page errors, console errors, CSP violations or failed requests');
+  await closePageClean(page);
 });
 after(closeBrowser);
 

@@ -4,16 +4,14 @@
 // Runs the BUILT bundle (npm run test:webview builds it first).
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeBrowser, openWebview, ORIGIN, protocol, PROTOCOL_VERSION, shell, validSnapshotMessage } from './harness.mjs';
+import { closeBrowser, closePageClean, openWebview, ORIGIN, protocol, PROTOCOL_VERSION, shell, validSnapshotMessage } from './harness.mjs';
 import { fmt, fx, installFixtures, postInspection } from './fixtures.mjs';
 
 let w;
 afterEach(async () => {
-  if (!w) return;
-  const problems = await w.problems();
-  await w.close();
+  const page = w;
   w = undefined;
-  assert.deepEqual(problems, [], 'no page errors, console errors, CSP violations or failed requests');
+  await closePageClean(page);
 });
 after(closeBrowser);
 
