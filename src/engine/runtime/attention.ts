@@ -35,11 +35,23 @@ export interface QkWeights {
   layers: QkLayer[];
   /** Where they were found, for the capability's reason. */
   pattern: 'softmax' | 'fused';
+  /** How the file stores them (quantised weights are dequantised to fp32 once, at build). */
+  storage: WeightStorage;
 }
 
 export type QkSearch = { ok: true; weights: QkWeights } | { ok: false; reason: string };
 /** A recognised pattern whose weights are copied out of the model's bytes only when `build` is called. */
-export type QkPattern = { ok: true; pattern: QkWeights['pattern']; build: () => QkWeights } | { ok: false; reason: string };
+export type QkPattern = { ok: true; pattern: QkWeights['pattern']; storage: WeightStorage; build: () => QkWeights } | { ok: false; reason: string };
+
+const FP32: WeightStorage = { kind: 'fp32', type: 'float32', perChannel: false };
+
+/** One storage for all layers (same kind; int8 and uint8 or per-tensor and per-channel mixed are reported as mixed). */
+function summarise(all: WeightStorage[]): WeightStorage | null {
+  if (all.length === 0) return FP32;
+  if (all.some((s) => s.kind !== all[0].kind)) return null;
+  const types = new Set(all.map((s) => s.type));
+  return { kind: all[0].kind, type: types.size === 1 ? all[0].type : 'int8 and uint8', perChannel: all.some((s) => s.perChannel) };
+}
 
 interface Graph {
   producer: Map<string, NodeProto>;
@@ -88,12 +100,138 @@ function compose(perm: number[], next: number[]): number[] {
   return next.map((i) => perm[i]);
 }
 
-interface Linear { x: string; w: Float32Array; b: Float32Array; scale: number; perm: number[] }
+/** How a projection's weight is stored in the file: fp32, or int8/uint8 dequantised to fp32 once at load. */
+export interface WeightStorage {
+  /** 'dynamic': DynamicQuantizeLinear + MatMulInteger (onnxruntime's quantize_dynamic); 'dequantize': DequantizeLinear → MatMul. */
+  kind: 'fp32' | 'dynamic' | 'dequantize';
+  type: 'float32' | 'int8' | 'uint8' | 'int8 and uint8';
+  /** Scale (and zero point) per output column (or, for DequantizeLinear axis 0, per input row) rather than one per tensor. */
+  perChannel: boolean;
+}
+
+/** The weight of x·W (+ b): which tensor it reads, and W [H, H] as fp32 (a view of the file's bytes or a dequantised copy). */
+export interface LinearWeight { x: string; weight: () => Float32Array; storage: WeightStorage }
+
+interface Linear { x: string; w: () => Float32Array; b: Float32Array; scale: number; perm: number[]; storage: WeightStorage }
+
+/** The integer values of an int8 / uint8 initializer (raw bytes, or int32_data as ONNX stores small types otherwise). */
+function intsOf(t: TensorProto): { data: Int8Array | Uint8Array; type: 'int8' | 'uint8' } | null {
+  if (t.dataType !== TensorType.INT8 && t.dataType !== TensorType.UINT8) return null;
+  const type = t.dataType === TensorType.INT8 ? 'int8' : 'uint8';
+  const n = t.dims.reduce((a, b) => a * b, 1);
+  let data: Int8Array | Uint8Array;
+  if (t.rawData) data = type === 'int8' ? new Int8Array(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength) : t.rawData;
+  else if (t.int32Data) data = type === 'int8' ? Int8Array.from(t.int32Data) : Uint8Array.from(t.int32Data);
+  else return null;
+  return data.length === n ? { data, type } : null;
+}
+
+/**
+ * A per-tensor or per-channel quantisation parameter over H channels: a float scale or an integer zero point whose
+ * element count is 1 or H (shape [], [1], [H] or [1, H]). Absent zero point = 0.
+ */
+function channelParam(t: TensorProto | undefined, H: number, kind: 'scale' | 'zero'): Float64Array | null {
+  if (!t) return kind === 'zero' ? new Float64Array(1) : null;
+  const n = t.dims.reduce((a, b) => a * b, 1);
+  if ((n !== 1 && n !== H) || t.dims.some((d, i) => d !== 1 && i !== t.dims.length - 1)) return null;
+  const v = kind === 'scale' ? floatsOf(t) : intsOf(t)?.data;
+  return v && v.length === n ? Float64Array.from(v) : null;
+}
+
+/**
+ * W = (Wq − zp)·scale, [H, H]. `axis` 1: the parameters run along output columns (MatMulInteger's b_zero_point,
+ * quantize_dynamic's per_channel, DequantizeLinear axis 1); 0: along input rows (DequantizeLinear axis 0).
+ */
+function dequantize(q: Int8Array | Uint8Array, zp: Float64Array, scale: Float64Array, H: number, axis: 0 | 1): Float32Array {
+  const w = new Float32Array(H * H);
+  for (let i = 0; i < H; i++) {
+    for (let j = 0; j < H; j++) {
+      const c = axis === 1 ? j : i;
+      w[i * H + j] = (q[i * H + j] - zp[zp.length === 1 ? 0 : c]) * scale[scale.length === 1 ? 0 : c];
+    }
+  }
+  return w;
+}
+
+/** An [H, H] integer initializer (the quantised weight). */
+function intWeight(g: Graph, name: string, H: number): { data: Int8Array | Uint8Array; type: 'int8' | 'uint8'; init: TensorProto } | null {
+  const init = g.inits.get(name);
+  if (!init || init.dims.length !== 2 || init.dims[0] !== H || init.dims[1] !== H) return null;
+  const v = intsOf(init);
+  return v ? { ...v, init } : null;
+}
+
+/**
+ * The weight W of a tensor that is x·W, in one of the forms exports write:
+ *   - MatMul(x, W) with W an fp32 initializer [H, H];
+ *   - MatMul(x, DequantizeLinear(Wq, scale, zp)) with Wq an int8/uint8 initializer, per tensor or per axis (0 or 1);
+ *   - onnxruntime quantize_dynamic's MatMulInteger path (operators/matmul.py):
+ *       DynamicQuantizeLinear(x) → xq, x_scale, x_zp;  MatMulInteger(xq, Wq, x_zp, w_zp) → Cast(float) →
+ *       Mul(·, Mul(x_scale, w_scale)) (either operand order at both Muls), w_scale and w_zp per tensor or per column.
+ * The quantised forms give W = (Wq − w_zp)·w_scale; the activation's own quantisation (x ≈ (xq − x_zp)·x_scale) is
+ * not reproduced: x·W is the fp32 product with the dequantised weight. Null when the tensor is none of these.
+ */
+export function linearWeight(g: { producer: Map<string, NodeProto>; inits: Map<string, TensorProto> }, name: string, H: number): LinearWeight | null {
+  const n = g.producer.get(name);
+  if (!n) return null;
+  if (n.opType === 'MatMul' && (n.domain === '' || n.domain === 'ai.onnx')) {
+    const wInit = g.inits.get(n.input[1]);
+    if (wInit) {
+      if (wInit.dims.length !== 2 || wInit.dims[0] !== H || wInit.dims[1] !== H) return null;
+      const w = floatsOf(wInit);
+      return w ? { x: n.input[0], weight: () => w, storage: { kind: 'fp32', type: 'float32', perChannel: false } } : null;
+    }
+    const dq = g.producer.get(n.input[1]);
+    if (dq?.opType !== 'DequantizeLinear') return null;
+    const q = intWeight(g, dq.input[0], H);
+    if (!q) return null;
+    const zpInit = dq.input[2] ? g.inits.get(dq.input[2]) : undefined;
+    if (dq.input[2] && !zpInit) return null;
+    const scale = channelParam(g.inits.get(dq.input[1]), H, 'scale'), zp = channelParam(zpInit, H, 'zero');
+    if (!scale || !zp) return null;
+    const perChannel = scale.length > 1 || zp.length > 1;
+    let axis = Number(dq.attribute.find((a) => a.name === 'axis')?.i ?? 1);
+    if (axis < 0) axis += 2;
+    if (perChannel && axis !== 0 && axis !== 1) return null;
+    // a per-axis parameter is 1-D [H]; per tensor, the axis does not matter
+    const ax: 0 | 1 = perChannel ? (axis as 0 | 1) : 1;
+    return { x: n.input[0], weight: () => dequantize(q.data, zp, scale, H, ax), storage: { kind: 'dequantize', type: q.type, perChannel } };
+  }
+  if (n.opType !== 'Mul') return null;
+  // Mul(Cast(MatMulInteger(...)), scales) in either order
+  const castSide = n.input.findIndex((i) => g.producer.get(i)?.opType === 'Cast');
+  if (castSide < 0) return null;
+  const cast = g.producer.get(n.input[castSide])!;
+  if (Number(cast.attribute.find((a) => a.name === 'to')?.i ?? -1) !== TensorType.FLOAT) return null;
+  const mmi = g.producer.get(cast.input[0]);
+  if (mmi?.opType !== 'MatMulInteger') return null;
+  const [xq, wq, xzp, wzp] = mmi.input;
+  const q = intWeight(g, wq, H);
+  if (!q) return null;
+  const dql = g.producer.get(xq);
+  if (dql?.opType !== 'DynamicQuantizeLinear' || dql.output[0] !== xq) return null;
+  // the activation's zero point is the one DynamicQuantizeLinear computed (else the product is not x·W)
+  if (xzp !== dql.output[2]) return null;
+  const wzpInit = wzp ? g.inits.get(wzp) : undefined;
+  if (wzp && !wzpInit) return null;
+  const zp = channelParam(wzpInit, H, 'zero');
+  // scales = Mul(x_scale, w_scale) in either order
+  const scales = g.producer.get(n.input[1 - castSide]);
+  if (scales?.opType !== 'Mul') return null;
+  const xsSide = scales.input.indexOf(dql.output[1]);
+  if (xsSide < 0) return null;
+  const scale = channelParam(g.inits.get(scales.input[1 - xsSide]), H, 'scale');
+  if (!scale || !zp) return null;
+  return {
+    x: dql.input[0], weight: () => dequantize(q.data, zp, scale, H, 1),
+    storage: { kind: 'dynamic', type: q.type, perChannel: scale.length > 1 || zp.length > 1 },
+  };
+}
 
 /**
  * Walk back from one side of the score MatMul: Transpose / Reshape (the head split) / Mul or Div by a constant, down
- * to Add(MatMul(x, W), b) with W and b initializers. Returns the projection, the constant factor met on the way and
- * the composed permutation of the head-split tensor [B, T, heads, d].
+ * to Add(x·W, b) with b an initializer and x·W as linearWeight reads it. Returns the projection, the constant factor
+ * met on the way and the composed permutation of the head-split tensor [B, T, heads, d].
  */
 function projection(g: Graph, start: string, H: number): Linear | null {
   let t = start;
@@ -128,14 +266,11 @@ function projection(g: Graph, start: string, H: number): Linear | null {
       if (!reshaped) return null;
       const [a, b] = n.input;
       const biasName = g.inits.has(a) ? a : g.inits.has(b) ? b : null;
-      const mmName = biasName === a ? b : a;
-      const mm = g.producer.get(mmName);
-      if (!biasName || mm?.opType !== 'MatMul' || !g.inits.has(mm.input[1])) return null;
-      const wInit = g.inits.get(mm.input[1])!;
-      if (wInit.dims.length !== 2 || wInit.dims[0] !== H || wInit.dims[1] !== H) return null;
-      const w = floatsOf(wInit), bias = floatsOf(g.inits.get(biasName)!);
-      if (!w || !bias || bias.length !== H) return null;
-      return { x: mm.input[0], w, b: bias.slice(), scale, perm };
+      if (!biasName) return null;
+      const lin = linearWeight(g, biasName === a ? b : a, H);
+      const bias = floatsOf(g.inits.get(biasName)!);
+      if (!lin || !bias || bias.length !== H) return null;
+      return { x: lin.x, w: lin.weight, b: bias.slice(), scale, perm, storage: lin.storage };
     }
     return null;
   }
@@ -239,10 +374,11 @@ export function findQkPattern(model: ModelProto, cfg: { layers: number; heads: n
         scale: scaleAttr ?? 1 / Math.sqrt(d),
       }));
     }
-    return { ok: true, pattern: 'fused', build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'fused' }) };
+    return { ok: true, pattern: 'fused', storage: FP32, build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'fused', storage: FP32 }) };
   }
 
   const soft = attentionSoftmaxOutputs(model.graph.node);
+  const storages: WeightStorage[] = [];
   if (soft.length !== L) return { ok: false, reason: `found ${soft.length} attention Softmax nodes for ${L} layers` };
   for (const [l, s] of soft.entries()) {
     const node = g.producer.get(s)!;
@@ -255,9 +391,13 @@ export function findQkPattern(model: ModelProto, cfg: { layers: number; heads: n
     // q must be [B, heads, T, d] and kᵀ [B, heads, d, T] from the split [B, T, heads, d]
     if (q.perm.join() !== '0,2,1,3' || k.perm.join() !== '0,2,3,1') return { ok: false, reason: `layer ${l}'s head split is transposed unusually (q ${q.perm}, k ${k.perm})` };
     if (q.x !== k.x || q.x !== hiddenStates[l]) return { ok: false, reason: `layer ${l}'s query and key do not both read hidden state ${l}` };
-    out.push(() => ({ input: q.x, wq: perHead(q.w, H, heads), bq: q.b, wk: perHead(k.w, H, heads), bk: k.b, scale: mm.scale * q.scale * k.scale }));
+    if (q.storage.kind !== k.storage.kind) return { ok: false, reason: `layer ${l}'s query weight is ${q.storage.kind}, its key weight ${k.storage.kind}` };
+    storages.push(q.storage, k.storage);
+    out.push(() => ({ input: q.x, wq: perHead(q.w(), H, heads), bq: q.b, wk: perHead(k.w(), H, heads), bk: k.b, scale: mm.scale * q.scale * k.scale }));
   }
-  return { ok: true, pattern: 'softmax', build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'softmax' }) };
+  const storage = summarise(storages);
+  if (!storage) return { ok: false, reason: 'the layers\' query and key weights are stored in different ways (fp32 and quantised)' };
+  return { ok: true, pattern: 'softmax', storage, build: () => ({ heads, hidden: H, layers: out.map((f) => f()), pattern: 'softmax', storage }) };
 }
 
 // ── the two small graphs ────────────────────────────────────────────────────────────────────────────────────────
