@@ -8,7 +8,9 @@
 //
 // so the rest of the graph (LayerNorm, Softmax, the outputs the engine's rewrite exposes) is unchanged. The weights
 // are stored as int8 (a quarter of their fp32 size); embeddings (Gather) stay fp32, as in onnxruntime's default.
-// Used by scripts/gen-model.ts --quantize to write onnx/model_quantized.onnx next to onnx/model.onnx (the
+// Options give the other forms quantize_dynamic writes (what transformers.js's Xenova int8 files hold): weight_type
+// QUInt8 (asymmetric uint8 weights with a zero point, its conversion script's choice) and per_channel (a scale and zero
+// point per output column). Used by scripts/gen-model.ts --quantize to write onnx/model_quantized.onnx next to onnx/model.onnx (the
 // transformers.js layout for int8 models).
 import { AttributeType, decodeModel, encodeModel, TensorType, type NodeProto, type TensorProto } from '../../src/engine/onnx';
 
@@ -33,10 +35,49 @@ export function quantizeWeight(w: Float32Array): { q: Int8Array; scale: number }
   return { q, scale };
 }
 
-const scalarFloat = (name: string, v: number): TensorProto => ({ name, dataType: TensorType.FLOAT, dims: [], rawData: new Uint8Array(Float32Array.of(v).buffer) });
+/**
+ * Asymmetric uint8 (onnxruntime's QUInt8 weights): the range [min(0, min w), max(0, max w)] onto [0, 255],
+ * s = (rmax − rmin) / 255, zp = round(−rmin / s); q = clamp(round(w / s) + zp, 0, 255).
+ */
+export function quantizeWeightUint8(w: Float32Array): { q: Uint8Array; scale: number; zeroPoint: number } {
+  let lo = 0, hi = 0;
+  for (let i = 0; i < w.length; i++) { if (w[i] < lo) lo = w[i]; if (w[i] > hi) hi = w[i]; }
+  const scale = hi > lo ? (hi - lo) / 255 : 1;
+  const zeroPoint = Math.max(0, Math.min(255, Math.round(-lo / scale)));
+  const q = new Uint8Array(w.length);
+  for (let i = 0; i < w.length; i++) q[i] = Math.max(0, Math.min(255, Math.round(w[i] / scale) + zeroPoint));
+  return { q, scale, zeroPoint };
+}
+
+export interface QuantizeOptions {
+  /** 'int8' (QInt8, symmetric, zero point 0; the default) or 'uint8' (QUInt8, asymmetric). */
+  weightType?: 'int8' | 'uint8';
+  /** A scale and zero point per output column of each [K, N] weight (quantize_dynamic per_channel=True). */
+  perChannel?: boolean;
+}
+
+/** W [K, N] quantised per tensor or per column: the integer weight, scales and zero points (1 or N of each). */
+function quantizeMatrix(w: Float32Array, dims: number[], o: Required<QuantizeOptions>): { q: Int8Array | Uint8Array; scales: Float32Array; zps: Int8Array | Uint8Array } {
+  const [K, N] = dims;
+  const cols = o.perChannel ? N : 1;
+  const q = o.weightType === 'uint8' ? new Uint8Array(K * N) : new Int8Array(K * N);
+  const scales = new Float32Array(cols);
+  const zps = o.weightType === 'uint8' ? new Uint8Array(cols) : new Int8Array(cols);
+  for (let c = 0; c < cols; c++) {
+    const part = o.perChannel ? Float32Array.from({ length: K }, (_, k) => w[k * N + c]) : w;
+    const r = o.weightType === 'uint8' ? quantizeWeightUint8(part) : { ...quantizeWeight(part), zeroPoint: 0 };
+    scales[c] = r.scale;
+    zps[c] = r.zeroPoint;
+    if (o.perChannel) for (let k = 0; k < K; k++) q[k * N + c] = r.q[k];
+    else q.set(r.q);
+  }
+  return { q, scales, zps };
+}
 
 /** The quantised model's bytes. Throws when the model has no MatMul with a constant float weight. */
-export function quantizeDynamicInt8(bytes: Uint8Array): { bytes: Uint8Array; report: QuantizeReport } {
+export function quantizeDynamicInt8(bytes: Uint8Array, opts: QuantizeOptions = {}): { bytes: Uint8Array; report: QuantizeReport } {
+  const o: Required<QuantizeOptions> = { weightType: opts.weightType ?? 'int8', perChannel: opts.perChannel ?? false };
+  const intType = o.weightType === 'uint8' ? TensorType.UINT8 : TensorType.INT8;
   const m = decodeModel(bytes);
   const g = m.graph;
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
@@ -50,13 +91,14 @@ export function quantizeDynamicInt8(bytes: Uint8Array): { bytes: Uint8Array; rep
     const w = n.opType === 'MatMul' && n.domain === '' ? inits.get(n.input[1]) : undefined;
     const data = w && w.dataType === TensorType.FLOAT && w.dims.length === 2 ? floatsOf(w) : null;
     if (!w || !data) { nodes.push(n); continue; }
-    const { q, scale } = quantizeWeight(data);
+    const { q, scales, zps } = quantizeMatrix(data, w.dims, o);
+    const paramDims = o.perChannel ? [w.dims[1]] : [];
     const base = n.name || n.output[0];
     const wq = `${w.name}_quantized`, ws = `${w.name}_scale`, wz = `${w.name}_zero_point`;
     if (!inits.has(wq)) {
-      g.initializer.push({ name: wq, dataType: TensorType.INT8, dims: w.dims, rawData: new Uint8Array(q.buffer) });
-      g.initializer.push(scalarFloat(ws, scale));
-      g.initializer.push({ name: wz, dataType: TensorType.INT8, dims: [], rawData: new Uint8Array(1) });
+      g.initializer.push({ name: wq, dataType: intType, dims: w.dims, rawData: new Uint8Array(q.buffer) });
+      g.initializer.push({ name: ws, dataType: TensorType.FLOAT, dims: paramDims, rawData: new Uint8Array(scales.buffer) });
+      g.initializer.push({ name: wz, dataType: intType, dims: paramDims, rawData: new Uint8Array(zps.buffer) });
       inits.set(wq, g.initializer[g.initializer.length - 3]);
       report.weightBytesBefore += data.byteLength;
       report.weightBytesAfter += q.byteLength;
