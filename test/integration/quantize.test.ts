@@ -16,8 +16,8 @@ import type { FloatTensor } from '../../src/shared/types';
 /**
  * Recomputed int8 attention against the graph's own (TOL_MAX, TOL_MEAN) and against the fp32 model's (…_FP): the
  * measured figures with about 2× margin (the last describe logs them). Measured (tiny at 24 tokens, MiniLM-shaped at
- * 73; int8 and uint8, per tensor and per channel): vs the graph max 0.008–0.032, mean 0.0003–0.0006; vs fp32 max
- * 0.015–0.086, mean 0.0005–0.0008 (the int8 graph's own attention vs fp32: max 0.021–0.090, mean 0.0006–0.0010).
+ * 73 and 512; int8 and uint8, per tensor and per channel): vs the graph max 0.008–0.033, mean 0.00005–0.0006; vs fp32
+ * max 0.015–0.086, mean 0.0001–0.0008 (the int8 graph's own attention vs fp32: max 0.021–0.090, mean 0.0001–0.0010).
  */
 const TOL_MAX = 0.06, TOL_MEAN = 0.0015, TOL_MAX_FP = 0.15, TOL_MEAN_FP = 0.002;
 
@@ -131,18 +131,22 @@ describe('quantised query/key weights: attention recomputed, against the int8 gr
     { preset: 'minilm', weightType: 'uint8', perChannel: false },
     { preset: 'minilm', weightType: 'uint8', perChannel: true },
     { preset: 'tiny', weightType: 'int8', perChannel: true },
+    // a long input: the activation's per-tensor scale covers more tokens
+    { preset: 'minilm', weightType: 'int8', perChannel: false, tokens: 512 },
   ] as const;
   for (const c of CASES) {
+    const maxTokens = 'tokens' in c ? c.tokens : undefined;
     const label = `${c.preset} ${c.weightType} ${c.perChannel ? 'per channel' : 'per tensor'}`;
-    test(`${label}: recomputed, [CLS] rows and full layers close to the graph's int8 attention and to fp32`, async () => {
+    test(`${label}${maxTokens ? ` at ${maxTokens} tokens` : ''}: recomputed, [CLS] rows and full layers close to the graph's int8 attention and to fp32`, async () => {
       const folder = path.join(dir, c.preset);
       if (!fs.existsSync(folder)) await generateModel({ out: folder, arch: 'bert', preset: c.preset });
       const onnxFile = `onnx/model_${c.weightType}${c.perChannel ? '_pc' : ''}.onnx`;
       fs.writeFileSync(path.join(folder, onnxFile), quantizeDynamicInt8(fs.readFileSync(path.join(folder, 'onnx', 'model.onnx')), c).bytes);
-      const text = c.preset === 'tiny' ? TEXT : LONG_TEXT;
-      const rc = await recompute.inspect(folder, text, { onnxFile, detail: 'full' });
-      const ex = await exposed.inspect(folder, text, { onnxFile, detail: 'full' });
-      const fp = await recompute.inspect(folder, text, { detail: 'full' });
+      const text = c.preset === 'tiny' ? TEXT : maxTokens ? Array(12).fill(LONG_TEXT).join(' ') : LONG_TEXT;
+      const rc = await recompute.inspect(folder, text, { onnxFile, detail: 'full', maxTokens });
+      const ex = await exposed.inspect(folder, text, { onnxFile, detail: 'full', maxTokens });
+      const fp = await recompute.inspect(folder, text, { detail: 'full', maxTokens });
+      if (maxTokens) assert.equal(rc.tokens.length, maxTokens);
       assert.equal(rc.model.attentions.source, 'recomputed', rc.model.attentions.reason ?? '');
       assert.match(rc.model.attentions.reason ?? '', new RegExp(`fp32 .*dequantised ${c.weightType} query and key weights \\(dynamically quantised \\(MatMulInteger\\), ${c.perChannel ? 'per channel' : 'per tensor'}`));
       assert.match(rc.model.attentions.reason ?? '', /measured against the graph's own int8 attention/);
