@@ -5,7 +5,7 @@ import { runMatrix, type RunTensors } from '../../src/engine/compute/matrix';
 import { EngineError } from '../../src/engine/errors';
 import { transferables } from '../../src/engine/worker/protocol';
 import { RunStore } from '../../src/engine/worker/runs';
-import { progressReporter } from '../../src/extension/inspection/progress';
+import { LateSink, progressReporter } from '../../src/extension/inspection/progress';
 
 const tensor = (dims: number[], f: (i: number) => number) => ({ data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => f(i)), dims });
 
@@ -66,4 +66,27 @@ test('progressReporter: phase text always, increments from done/total only forwa
   assert.deepEqual(got, [
     { message: 'Reading…' }, { message: 'tokenise' }, { message: 'Running', increment: 25 }, { message: 'analyse', increment: 50 }, { message: 'again' },
   ]);
+});
+
+test('LateSink: a sink attached late gets the last message and the increments so far, then what follows', () => {
+  const late = new LateSink();
+  late.report({ message: 'reading model' });
+  late.report({ message: 'downloading', increment: 10 });
+  late.report({ increment: 15 });
+  const got: { message?: string; increment?: number }[] = [];
+  late.attach({ report: (v) => got.push(v) });
+  late.report({ message: 'run', increment: 5 });
+  assert.deepEqual(got, [{ message: 'downloading', increment: 25 }, { message: 'run', increment: 5 }]);
+});
+
+test('LateSink: attaching before anything was reported replays nothing; every attached sink gets what follows', () => {
+  const late = new LateSink();
+  const a: unknown[] = [], b: unknown[] = [];
+  late.attach({ report: (v) => a.push(v) });
+  assert.deepEqual(a, []);
+  late.report({ message: 'run' });
+  late.attach({ report: (v) => b.push(v) });
+  late.report({ message: 'analyse' });
+  assert.deepEqual(a, [{ message: 'run' }, { message: 'analyse' }]);
+  assert.deepEqual(b, [{ message: 'run' }, { message: 'analyse' }]);
 });

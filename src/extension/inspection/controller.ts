@@ -22,8 +22,38 @@ import { savePng } from '../files';
 import { LensStatusBar } from '../statusBar';
 import { exportVectors } from './export';
 import { PinBoard } from './pins';
-import { progressReporter, type ProgressSink } from './progress';
+import { LateSink, progressReporter, type ProgressSink } from './progress';
 import { toInspectionView, tokenMeasure, withSummary, type MatrixPayload } from './viewModel';
+
+/**
+ * A command's run: progress in the status bar at once, and a cancellable notification only once the run has lasted
+ * NOTIFY_AFTER_MS (a model load, a large model). A toast that flashes for 100 ms tells the user nothing, and drawing
+ * it and its animated bar took the workbench's time while the result was on its way to the views.
+ */
+const NOTIFY_AFTER_MS = 600;
+
+async function withLateNotification<T>(title: string, run: (sink: ProgressSink, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
+  const cancel = new vscode.CancellationTokenSource();
+  const sink = new LateSink();
+  const job = vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CLS Lens' }, (p) => {
+    sink.attach(p);
+    return run(sink, cancel.token);
+  });
+  const settled = job.then(() => undefined, () => undefined);
+  const timer = setTimeout(() => {
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (p, token) => {
+      sink.attach(p);
+      token.onCancellationRequested(() => cancel.cancel());
+      return settled;
+    });
+  }, NOTIFY_AFTER_MS);
+  try {
+    return await job;
+  } finally {
+    clearTimeout(timer);
+    cancel.dispose();
+  }
+}
 
 export interface RunOptions {
   /** 'command' shows a cancellable notification; 'follow' runs quietly in the status bar, latest wins. */
@@ -159,7 +189,7 @@ export class LensController implements vscode.Disposable {
     const run = (sink: ProgressSink, token?: vscode.CancellationToken) => engine.run('inspect', args, { lane: 'inspect', token, onProgress: progressReporter(sink) });
     try {
       const result = opts.mode === 'command'
-        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'CLS Lens: inspecting selection', cancellable: true }, (p, token) => run(p, token))
+        ? await withLateNotification('CLS Lens: inspecting selection', run)
         : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CLS Lens' }, (p) => run(p));
       // a Hub snapshot folder is named by its commit: show the Hub id instead
       const inspection = { ...result, model: { ...result.model, name: displayName(result.model.name, modelRef) } };

@@ -23,3 +23,25 @@ export function progressReporter(sink: ProgressSink): (p: JobProgress) => void {
     sink.report({ message });
   };
 }
+
+/**
+ * A sink that keeps what was reported (the last message, the increments' sum) and forwards it to every sink attached,
+ * replaying the state to each as it is attached: a notification that appears only once a run has lasted starts where
+ * the status bar's progress is.
+ */
+export class LateSink implements ProgressSink {
+  private message: string | undefined;
+  private total = 0;
+  private readonly targets: ProgressSink[] = [];
+
+  report(value: { message?: string; increment?: number }): void {
+    if (value.message !== undefined) this.message = value.message;
+    if (value.increment) this.total += value.increment;
+    for (const t of this.targets) t.report(value);
+  }
+
+  attach(target: ProgressSink): void {
+    this.targets.push(target);
+    if (this.message !== undefined || this.total > 0) target.report({ message: this.message, ...(this.total > 0 ? { increment: this.total } : {}) });
+  }
+}
