@@ -294,14 +294,14 @@ export class Engine {
     opts.onPhase?.('run');
     const tRun = now();
     const out = await m.encoder.run({ ids: enc.ids, batch: 1, seq: T, attentionMask: enc.attentionMask, tokenTypeIds: enc.tokenTypeIds },
-      { hiddenStates: 'all', attentions: fromGraph, pooler: true });
+      { hiddenStates: 'all', attentions: fromGraph, pooler: true, stacked: true });
     const runMs = now() - tRun;
     throwIfAborted(opts.signal);
 
     opts.onPhase?.('analyse');
     const tAn = now();
     const L = m.summary.layers;
-    const hidden = stackRows(out.hiddenStates);
+    const hidden = out.stacked ?? stackRows(out.hiddenStates);
     const layerIds = out.hiddenStates.length === L + 1 ? Array.from({ length: L + 1 }, (_, i) => i) : [L];
     const pooled = poolAll(hidden, this.masks(enc));
     const vectors: Inspection['vectors'] = { ...pooled };

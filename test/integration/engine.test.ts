@@ -316,6 +316,27 @@ describe('engine on generated models', () => {
     assert.ok(maxAbsDiff(first.vectors.mean!.data, full.vectors.mean!.data) === 0);
   });
 
+  test('stacked run: onnxruntime writes every hidden state into one buffer, bit-identical to its own outputs', async () => {
+    const m = await engine.load(bertStock);
+    const enc = { ids: [101, 2023, 2003, 1037, 3231, 102], batch: 1, seq: 6, attentionMask: [1, 1, 1, 1, 1, 1] };
+    const plain = await m.encoder.run(enc, { hiddenStates: 'all', attentions: false, pooler: true });
+    const stacked = await m.encoder.run(enc, { hiddenStates: 'all', attentions: false, pooler: true, stacked: true });
+    const L = m.summary.layers, H = m.summary.hidden;
+    assert.ok(stacked.stacked, 'a float32 graph at batch 1 is stacked');
+    assert.deepEqual(stacked.stacked.dims, [L + 1, 6, H]);
+    assert.equal(plain.stacked, null);
+    assert.equal(stacked.hiddenStates.length, L + 1);
+    stacked.hiddenStates.forEach((h, l) => {
+      assert.equal(h.data.buffer, stacked.stacked!.data.buffer, `layer ${l} is a view of the stacked buffer`);
+      assert.equal(maxAbsDiff(h.data, plain.hiddenStates[l].data), 0, `layer ${l}`);
+    });
+    assert.equal(maxAbsDiff(stacked.pooler!.data, plain.pooler!.data), 0);
+    // a batch of two is not stacked (the rows would interleave)
+    const two = await m.encoder.run({ ...enc, ids: [...enc.ids, ...enc.ids], batch: 2, attentionMask: [...enc.attentionMask, ...enc.attentionMask] },
+      { hiddenStates: 'all', attentions: false, pooler: false, stacked: true });
+    assert.equal(two.stacked, null);
+  });
+
   test('attentions can be skipped', async () => {
     const r = await engine.inspect(bertStock, TEXT, { attentions: false });
     assert.equal(r.attentions, null);
