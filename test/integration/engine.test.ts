@@ -337,6 +337,36 @@ describe('engine on generated models', () => {
     assert.equal(two.stacked, null);
   });
 
+  test('recycleHidden: the next inspection that fits writes into the given-back buffer, every value its own', async () => {
+    const e = new Engine({ threads: 1 });
+    try {
+      const a = await e.inspect(bertStock, 'one two three four five');
+      const fresh = await e.inspect(bertStock, 'six seven eight nine ten');
+      e.recycleHidden(a.hidden);
+      const b = await e.inspect(bertStock, 'six seven eight nine ten');
+      assert.equal(b.tokens.length, a.tokens.length);
+      assert.equal(b.hidden.data.buffer, a.hidden.data.buffer, 'written into the recycled buffer');
+      assert.equal(maxAbsDiff(b.hidden.data, fresh.hidden.data), 0, 'no value of the old run left');
+      assert.equal(maxAbsDiff(b.vectors.mean!.data, fresh.vectors.mean!.data), 0);
+      // handed out once: the next inspection gets a fresh buffer
+      const c = await e.inspect(bertStock, 'six seven eight nine ten');
+      assert.notEqual(c.hidden.data.buffer, a.hidden.data.buffer);
+      // a buffer more than 4x too large is not used for a short text; one that fits (a shorter run) is, as a view
+      const long = await e.inspect(bertStock, 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen');
+      e.recycleHidden(long.hidden);
+      const d = await e.inspect(bertStock, 'six');
+      assert.ok(long.tokens.length > 4 * d.tokens.length);
+      assert.notEqual(d.hidden.data.buffer, long.hidden.data.buffer);
+      const f = await e.inspect(bertStock, 'one two three four five six seven eight');
+      assert.equal(f.hidden.data.buffer, long.hidden.data.buffer);
+      assert.ok(f.hidden.data.length < long.hidden.data.length);
+      const fFresh = await e.inspect(bertStock, 'one two three four five six seven eight');
+      assert.equal(maxAbsDiff(f.hidden.data, fFresh.hidden.data), 0);
+    } finally {
+      await e.dispose();
+    }
+  });
+
   test('attentions can be skipped', async () => {
     const r = await engine.inspect(bertStock, TEXT, { attentions: false });
     assert.equal(r.attentions, null);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { runMatrix, type RunTensors } from '../../src/engine/compute/matrix';
 import { EngineError } from '../../src/engine/errors';
 import { transferables } from '../../src/engine/worker/protocol';
-import { RunStore } from '../../src/engine/worker/runs';
+import { RunStore, type KeptRun } from '../../src/engine/worker/runs';
 import { LateSink, progressReporter } from '../../src/extension/inspection/progress';
 
 const tensor = (dims: number[], f: (i: number) => number) => ({ data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => f(i)), dims });
@@ -26,6 +26,16 @@ test('run store: ids are unique per prefix, the oldest beyond `keep` is dropped 
   assert.ok(s.get(b) && s.get(c));
   assert.throws(() => s.get(a), (e) => e instanceof EngineError && e.code === 'run-expired' && /last 2 inspections/.test(e.message) && /Inspect the selection again/.test(e.message));
   assert.equal(s.buffers().size, 6, 'hidden, attentions and rollout of the two kept runs');
+});
+
+test('run store: each dropped run goes to onDrop once, in the order added; kept runs never do', () => {
+  const dropped: KeptRun[] = [];
+  const s = new RunStore('w8', 2, (r) => dropped.push(r));
+  const runs = [run(), run(), run(), run()];
+  for (const r of runs) s.add(r);
+  assert.equal(dropped.length, 2);
+  assert.equal(dropped[0], runs[0]);
+  assert.equal(dropped[1], runs[1]);
 });
 
 test('runMatrix: attention quantised per layer, rollout and token cosine as float32, null outside the run', () => {

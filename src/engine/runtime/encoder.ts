@@ -45,6 +45,8 @@ export interface RunRequest {
    * buffers of its own, no stacking copy: at 512 tokens the copy alone cost MiniLM's inspection 6–16 ms).
    */
   stacked?: boolean;
+  /** With `stacked`: the buffer to write into, when it holds exactly (L+1)·T·H floats (else a fresh one is made). */
+  into?: Float32Array;
 }
 
 function toBigInt64(src: ArrayLike<number>, n: number): BigInt64Array {
@@ -232,7 +234,7 @@ export class Encoder {
     for (const name of fetch) fetches[name] = null;
     if (req.stacked && b.batch === 1 && req.hiddenStates === 'all' && p.hiddenStates && p.floatType === TensorType.FLOAT && this.hidden > 0) {
       const H = this.hidden, per = b.seq * H;
-      const data = new Float32Array(hiddenNames.length * per);
+      const data = req.into?.length === hiddenNames.length * per ? req.into : new Float32Array(hiddenNames.length * per);
       stacked = { data, dims: [hiddenNames.length, b.seq, H] };
       hiddenNames.forEach((name, i) => { fetches[name] = new O.Tensor('float32', data.subarray(i * per, (i + 1) * per), [1, b.seq, H]); });
     }

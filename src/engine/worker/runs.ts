@@ -15,14 +15,23 @@ export class RunStore {
   private readonly runs = new Map<string, KeptRun>();
   private next = 1;
 
-  /** `prefix` makes ids unique across workers (a restarted worker must not answer for its predecessor's runs). */
-  constructor(private readonly prefix: string, readonly keep = 2) {}
+  /**
+   * `prefix` makes ids unique across workers (a restarted worker must not answer for its predecessor's runs).
+   * `onDrop` gets each run as it is dropped; nothing reads it after that (the worker runs one job at a time, and no
+   * message holds a kept buffer: they are copied, never transferred), so its buffers can be reused.
+   */
+  constructor(private readonly prefix: string, readonly keep = 2, private readonly onDrop?: (run: KeptRun) => void) {}
 
   /** Keep a run (the oldest beyond `keep` is dropped) and return its id. */
   add(run: KeptRun): string {
     const id = `${this.prefix}-${this.next++}`;
     this.runs.set(id, run);
-    while (this.runs.size > this.keep) this.runs.delete(this.runs.keys().next().value!);
+    while (this.runs.size > this.keep) {
+      const oldest = this.runs.keys().next().value!;
+      const dropped = this.runs.get(oldest)!;
+      this.runs.delete(oldest);
+      this.onDrop?.(dropped);
+    }
     return id;
   }
 

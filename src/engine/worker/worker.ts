@@ -13,7 +13,8 @@ import { transferables, type ClientMessage, type JobKind, type StartMessage, typ
 if (!parentPort) throw new Error('worker.js must run in a worker thread');
 const port = parentPort;
 const engine = new Engine((workerData ?? {}) as EngineOptions);
-const runs = new RunStore(`w${threadId}`);
+// a dropped run's hidden states buffer is what the next inspection writes into
+const runs = new RunStore(`w${threadId}`, 2, (run) => engine.recycleHidden(run.hidden));
 const queue: StartMessage[] = [];
 let running: { id: number; ctl: AbortController } | null = null;
 
