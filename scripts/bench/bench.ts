@@ -20,6 +20,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../../src/engine/engine';
+import { RunStore } from '../../src/engine/worker/runs';
+import type { Inspection } from '../../src/shared/types';
 import { ort } from '../../src/engine/runtime/ort';
 import { prepareGraph } from '../../src/engine/onnx/rewrite';
 import { encodeText, type TokenizerHandle } from '../../src/engine/tokenizer';
@@ -156,6 +158,7 @@ async function inspectRows(preset: string, folder: string, precision: 'fp32' | '
   const stock = await O.InferenceSession.create(raw, sessOpts);
   const same = await O.InferenceSession.create(prepared.bytes, sessOpts);
   const tjs = await tjsPipeline(folder, precision);
+  const keepLikeWorker = workerRuns(engine);
   for (const T of lengths) {
     const text = textOfTokens(m.tokenizer, T);
     const enc = encodeText(m.tokenizer, text, { maxTokens: 100000 });
@@ -168,7 +171,7 @@ async function inspectRows(preset: string, folder: string, precision: 'fp32' | '
     const { bareStock, bareSame, inspect, tjsMs } = await timeInTurns({
       bareStock: () => stock.run(feeds, [prepared.plan.lastHidden]),
       bareSame: () => same.run(feeds, sameOutputs),
-      inspect: async () => { stages.push((await engine.inspect(folder, text, { onnxFile })).timings); },
+      inspect: async () => { const ins = await engine.inspect(folder, text, { onnxFile }); stages.push(ins.timings); keepLikeWorker(ins); },
       tjsMs: async () => { tjsTokens = (await tjs(text, { pooling: 'none' })).dims[1]; },
     }, reps);
     const s = stages.slice(WARMUPS);
@@ -260,6 +263,15 @@ function probe(args: string[]): Row | null {
   }
 }
 
+/**
+ * What the engine worker does with each inspection: keep its hidden states in a RunStore of 2 runs and give the
+ * dropped run's buffer back to the engine (Engine.recycleHidden), which the next inspection writes into.
+ */
+function workerRuns(engine: Engine): (ins: Inspection) => void {
+  const runs = new RunStore('bench', 2, (r) => engine.recycleHidden(r.hidden));
+  return (ins) => { runs.add({ hidden: ins.hidden, layerIds: ins.layerIds, attentions: null, rollout: null }); };
+}
+
 async function memoryProbe(folder: string, onnxFile: string | undefined): Promise<void> {
   const rss = () => process.memoryUsage().rss;
   const base = rss();
@@ -267,7 +279,8 @@ async function memoryProbe(folder: string, onnxFile: string | undefined): Promis
   const m = await engine.load(folder, { onnxFile });
   const loaded = rss();
   const text = textOfTokens(m.tokenizer, 512);
-  for (let i = 0; i < 3; i++) await engine.inspect(folder, text, { onnxFile });
+  const keep = workerRuns(engine);
+  for (let i = 0; i < 3; i++) keep(await engine.inspect(folder, text, { onnxFile }));
   const after = rss();
   process.stdout.write(`${JSON.stringify({ onnx_bytes: fs.statSync(m.folder.onnxFile).size, rss_start_mib: mib(base), rss_after_load_mib: mib(loaded), rss_after_3_inspections_512_mib: mib(after) })}\n`);
 }
