@@ -24,6 +24,17 @@ test('clsTokenCosine is 1 at the [CLS] position and matches pairwise cosine', ()
   expected.forEach((e, i) => assert.ok(Math.abs(c.data[i] - e) < 1e-6, `${i}: ${c.data[i]} vs ${e}`));
 });
 
+test('clsTokenCosine equals cosine() of [CLS] and each token exactly, 0 for a zero vector or a zero [CLS]', () => {
+  const [L, T, H] = [3, 7, 5];
+  const data = Float32Array.from({ length: L * T * H }, (_, i) => Math.sin(i * 12.9898) * 4);
+  data.fill(0, 2 * H, 3 * H);               // layer 0, token 2
+  data.fill(0, 2 * T * H, 2 * T * H + H);   // layer 2's [CLS]
+  const c = clsTokenCosine({ data, dims: [L, T, H] });
+  for (let l = 0; l < L; l++) for (let t = 0; t < T; t++) assert.equal(c.data[l * T + t], Math.fround(cosine(data, data, l * T * H, (l * T + t) * H, H)), `${l},${t}`);
+  assert.equal(c.data[2], 0);
+  assert.ok([...c.data.subarray(2 * T, 3 * T)].every((v) => v === 0));
+});
+
 test('tokenCosineMatrix is symmetric with a unit diagonal', () => {
   const hidden = { data: Float32Array.from([1, 0, 0, 1, 1, 1]), dims: [1, 3, 2] };
   const m = tokenCosineMatrix(hidden, 0);
