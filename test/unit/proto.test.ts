@@ -5,6 +5,7 @@ import {
   concatBytes, decodeModel, encodeLenField, encodeModel, encodeModelChunks, encodeTag, encodeValueInfo, encodeVarint,
   readFields, TensorType, Wire, type ModelProto, type NodeProto, type TensorProto,
 } from '../../src/engine/onnx';
+import { exposeOutputs, outputsSuffix } from '../../src/engine/onnx/rewrite';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -244,4 +245,24 @@ void test('a model made by encodeModel runs in onnxruntime-node (and so does its
     }
     await session.release();
   }
+});
+
+void test('exposeOutputs appends a second graph field: the file is a prefix of the result, decodeModel and onnxruntime merge it', async () => {
+  const m = sampleModel();
+  const bytes = encodeModel(m);
+  const out = exposeOutputs(bytes, ['mm', 'add'], TensorType.FLOAT);
+  assert.equal(hex(out.subarray(0, bytes.length)), hex(bytes), 'the model bytes are not rewritten');
+  assert.equal(hex(out.subarray(bytes.length)), hex(outputsSuffix(['mm', 'add'], TensorType.FLOAT)));
+  const d = decodeModel(out);
+  assert.deepEqual(d.graph.output.map((o) => o.name), ['y', 'mean', 'mm', 'add']);
+  assert.equal(d.graph.name, 'g');
+  assert.deepEqual(plain(d.graph.node), plain(m.graph.node));
+  assert.deepEqual(d.graph.initializer.map((t) => t.name), ['W', 'B', 'shape']);
+  assert.equal(exposeOutputs(bytes, [], TensorType.FLOAT), bytes, 'nothing to add: the same bytes');
+  const session = await ort.InferenceSession.create(out);
+  assert.deepEqual([...session.outputNames], ['y', 'mean', 'mm', 'add']);
+  const r = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 0, -1]), [1, 3]) }, ['mm', 'add']);
+  assert.deepEqual([...(r.mm.data as Float32Array)], [1 - 5, 2 - 6]);
+  assert.deepEqual([...(r.add.data as Float32Array)], [1 - 5 + 0.5, 2 - 6 - 0.25]);
+  await session.release();
 });

@@ -198,6 +198,17 @@ function decodeGraph(b: Uint8Array, from: number, to: number): GraphProto {
   return g;
 }
 
+/** Protobuf's merge of a second GraphProto occurrence into the first. */
+function mergeGraph(a: GraphProto, b: GraphProto): GraphProto {
+  const unknown = [...(a.unknownFields ?? []), ...(b.unknownFields ?? [])];
+  return {
+    name: b.name || a.name,
+    node: [...a.node, ...b.node], initializer: [...a.initializer, ...b.initializer],
+    input: [...a.input, ...b.input], output: [...a.output, ...b.output], valueInfo: [...a.valueInfo, ...b.valueInfo],
+    ...(unknown.length ? { unknownFields: unknown } : {}),
+  };
+}
+
 const ONNX_PREFIX = 'ONNX file is truncated or not a protobuf model: ';
 
 /**
@@ -220,11 +231,15 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
         case F.model.domain: m.domain = str(bytes, f, 'ModelProto.domain'); break;
         case F.model.modelVersion: m.modelVersion = int(f, 'ModelProto.model_version'); break;
         case F.model.docString: m.docString = str(bytes, f, 'ModelProto.doc_string'); break;
-        case F.model.graph:
+        case F.model.graph: {
           expectWire(f, Wire.Len, 'ModelProto.graph');
-          m.graph = decodeGraph(bytes, f.valueStart, f.valueEnd);
+          const g = decodeGraph(bytes, f.valueStart, f.valueEnd);
+          // protobuf merges a message field that occurs more than once (repeated fields appended, a set scalar wins):
+          // rewrite.ts's exposeOutputs appends a second graph that holds only the added outputs
+          m.graph = graphSeen ? mergeGraph(m.graph, g) : g;
           graphSeen = true;
           break;
+        }
         case F.model.opsetImport: {
           expectWire(f, Wire.Len, 'ModelProto.opset_import');
           const o = { domain: '', version: 0 };

@@ -5,7 +5,7 @@ import { EngineError } from '../errors';
 import { decodeModel } from './decode';
 import { encodeValueInfo } from './encode';
 import { TensorType, type ModelProto, type NodeProto } from './schema';
-import { concatBytes, encodeLenField, readFields } from './wire';
+import { concatBytes, encodeLenField } from './wire';
 import type { Capability } from '../../shared/types';
 
 export interface OutputPlan {
@@ -153,13 +153,20 @@ export function planOutputs(model: ModelProto, layers: number): OutputPlan {
 
 /** Append graph outputs for the tensors the plan needs that the graph does not output yet. */
 export function exposeOutputs(bytes: Uint8Array, names: string[], elemType: number): Uint8Array {
-  if (names.length === 0) return bytes;
-  const fields = readFields(bytes);
-  const graphField = fields.find((f) => f.no === 7);
-  if (!graphField) throw new EngineError('onnx-invalid', 'The ONNX file has no graph.', 'Re-export the model.');
-  const appended = names.map((name) => encodeLenField(12, encodeValueInfo({ name, elemType, shape: null })));
-  const graphPayload = concatBytes([bytes.subarray(graphField.valueStart, graphField.valueEnd), ...appended]);
-  return concatBytes([bytes.subarray(0, graphField.start), encodeLenField(7, graphPayload), bytes.subarray(graphField.end)]);
+  const suffix = outputsSuffix(names, elemType);
+  return suffix.length === 0 ? bytes : concatBytes([bytes, suffix]);
+}
+
+/**
+ * The bytes that, appended to a ModelProto, add `names` as graph outputs: a second `graph` field holding only those
+ * outputs, which protobuf parsers (onnxruntime's, and decodeModel) merge into the first. The model's own bytes are
+ * never rewritten: splicing the outputs into the graph field copied a BERT-base file (418 MB) three times, ≈ 5 s of a
+ * 11 s load and three copies alive at once. Empty when there is nothing to add.
+ */
+export function outputsSuffix(names: string[], elemType: number): Uint8Array {
+  if (names.length === 0) return new Uint8Array(0);
+  const graph = concatBytes(names.map((name) => encodeLenField(12, encodeValueInfo({ name, elemType, shape: null }))));
+  return encodeLenField(7, graph);
 }
 
 export interface PreparedGraph {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
-import { exposeOutputs, planOutputs, type OutputPlan } from '../onnx/rewrite';
+import { exposeOutputs, outputsSuffix, planOutputs, type OutputPlan } from '../onnx/rewrite';
 import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
 import { decodeModel, TensorType, type ModelProto } from '../onnx';
@@ -108,6 +108,28 @@ export function recomputedReason(found: Extract<QkPattern, { ok: true }>): strin
  */
 export const INT8_MEASURED = 'up to about 0.03 (mean under 0.001) on test models, less than the int8 graph\'s own attention differs from its fp32 model\'s (up to about 0.09)';
 
+/** Room after the file's bytes for the added graph outputs: ≈ 60 bytes per output, a few hundred outputs. */
+const OUTPUTS_SLACK = 64 * 1024;
+
+/** The file read into a buffer `slack` bytes longer than it (the file's bytes first). */
+function readWithSlack(file: string, slack: number): Uint8Array {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const out = new Uint8Array(size + slack);
+    let off = 0;
+    while (off < size) {
+      const n = fs.readSync(fd, out, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    if (off !== size) throw Object.assign(new Error(`read ${off} of ${size} bytes`), { code: 'ESHORTREAD' });
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class Encoder {
   private constructor(
     private readonly session: Ort.InferenceSession,
@@ -121,8 +143,11 @@ export class Encoder {
 
   static async create(folder: ModelFolder, opts: { threads?: number; /** false: expose the graph's Softmax outputs even where attention can be recomputed. */ recompute?: boolean } = {}): Promise<Encoder> {
     let bytes: Uint8Array | null;
+    /** The file's bytes followed by room for the graph outputs the engine adds (written there, not copied). */
+    let buffer: Uint8Array | null;
     try {
-      bytes = fs.readFileSync(folder.onnxFile);
+      buffer = readWithSlack(folder.onnxFile, OUTPUTS_SLACK);
+      bytes = buffer.subarray(0, buffer.length - OUTPUTS_SLACK);
     } catch (e) {
       throw new EngineError('model-files', `Cannot read the ONNX file ${folder.onnxFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, 'Check the model folder.');
     }
@@ -156,7 +181,12 @@ export class Encoder {
     const existing = new Set(model.graph.output.map((o) => o.name));
     const wanted = [...new Set([...(plan.hiddenStates ?? []), ...(plan.attentions ?? [])])].filter((n) => !existing.has(n));
     const rows = embeddingRows(model);
-    let graphBytes: Uint8Array | null = exposeOutputs(bytes, wanted, plan.floatType);
+    // the outputs are appended after the file's bytes (a second graph field, merged by the parser): in the slack read
+    // with the file when they fit, so that onnxruntime gets the model without a copy of it
+    const suffix = outputsSuffix(wanted, plan.floatType);
+    let graphBytes: Uint8Array | null = suffix.length <= OUTPUTS_SLACK
+      ? (buffer!.set(suffix, bytes.length), buffer!.subarray(0, bytes.length + suffix.length))
+      : exposeOutputs(bytes, wanted, plan.floatType);
     model = undefined as unknown as ModelProto;
     const O = ort();
     let session: Ort.InferenceSession;
@@ -172,6 +202,7 @@ export class Encoder {
     const weights = pattern?.build() ?? null;
     pattern = null;
     bytes = null;
+    buffer = null;
     let recompute: AttentionRecompute | null = null;
     try {
       recompute = weights ? await AttentionRecompute.create(weights, opts.threads) : null;
