@@ -5,9 +5,10 @@
 // The tests share one window and run in order; each leaves the view options as it found them.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
-  canvasStats, clearNotifications, cli, CONTAINER_TITLE, contextMenu, env, goTo, notification, openFile,
+  canvasStats, clearNotifications, cli, CONTAINER_TITLE, contextMenu, env, extensionHostRssMiB, goTo, notification, openFile,
   openViewContainer, openWorkbench, panelFrame, restoreWorkspaceSettings, runCommand, screenshot, screenshotAfterEach, screenshotElement,
   selectLine, setWorkspaceSettings, viewFrame, webviewFrame, workspaceText,
 } from './lib.mjs';
@@ -339,6 +340,8 @@ test('time to the first painted heatmap and snapshot sizes at 128 and 512 tokens
     rows.push({ T, ms: painted - t0, waited: status.match(/· (\d+) ms/)?.[1], engine: done && Math.round(done.engine), snapshot: done, running: running && running.at - t0, done: done && done.at - t0, render: done && painted - done.at });
     await panelShows(text, T);
   }
+  // the extension host's memory (the engine worker is one of its threads) with the model loaded and these runs kept
+  const hostRss = extensionHostRssMiB();
   // the large matrices of the 512-token run, asked for when the tabs open
   const frame = await webviewFrame(page);
   await frame.evaluate(() => { window.__e2eMessages = []; });
@@ -360,6 +363,9 @@ test('time to the first painted heatmap and snapshot sizes at 128 and 512 tokens
     if (s) console.log(`[bytes] ${r.T} tokens: 'done' snapshot as received by the panel: ${kib(s.json)} JSON + ${kib(s.typed)} typed-array views over ${kib(s.buffers)} of ArrayBuffers (sent to each of the 2 surfaces)`);
   }
   console.log(`[timing] 512 tokens: Attention tab opened → all thumbnail layers loaded ${attnMs} ms`);
+  const onnx = inspectCli(line('long.txt', 2)).model.onnxFile;
+  const fileMiB = Math.round(fs.statSync(onnx).size / 1048576);
+  console.log(`[memory] extension host RSS (engine worker included) after the inspections above: ${hostRss ?? 'not found'} MiB; the model's ONNX file ${fileMiB} MiB (issue #10's target: file + 500 MiB = ${fileMiB + 500} MiB)`);
   for (const m of matrices) console.log(`[bytes] 512 tokens: matrix ${m.kind}: ${kib(m.typed)} typed (${kib(m.buffers)} buffers) + ${kib(m.json)} JSON`);
 });
 

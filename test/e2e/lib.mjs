@@ -31,6 +31,33 @@ export const env = {
   get model() { return process.env.CLS_LENS_E2E_MODEL || undefined; },
 };
 
+/**
+ * Resident memory (MiB) of the extension host that runs the current window's CLS Lens engine (its worker is a thread
+ * of that process), from /proc. code-server keeps the extension hosts of earlier windows (earlier test files) alive
+ * for a while, so: among processes whose command line names the extension host, whose environment has this run's
+ * HF_HUB_CACHE (test/e2e/run.sh exports it before starting code-server) and which have onnxruntime loaded, the one
+ * started last. Null when none is found (not Linux, or another layout).
+ */
+export function extensionHostRssMiB() {
+  const cache = `HF_HUB_CACHE=${path.join(path.dirname(env.profile), 'hf-cache')}`;
+  let procs = [];
+  try { procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return null; }
+  let best = null;
+  for (const pid of procs) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('extensionHost')) continue;
+      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(cache)) continue;
+      if (!fs.readFileSync(`/proc/${pid}/maps`, 'utf8').includes('onnxruntime')) continue;
+      // field 22 of /proc/PID/stat (after the parenthesised name): start time in clock ticks since boot
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      const kb = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      if (Number.isFinite(kb) && (!best || started > best.started)) best = { started, mib: Math.round(kb / 1024) };
+    } catch { /* gone, or not ours to read */ }
+  }
+  return best?.mib ?? null;
+}
+
 /** The folder of the installed extension in the test profile (what the extension host runs). */
 export function installedExtensionDir(extensionId = EXTENSION_ID) {
   const dir = path.join(env.profile, 'extensions');
