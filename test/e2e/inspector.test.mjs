@@ -1,7 +1,7 @@
 // The inspector in a real VS Code with a real model (run.sh generates a random-weight BERT-mini and points
 // clsLens.model at it): what the panel, the side view and the editor show is checked against the installed
 // extension's own CLI on the same text and model. Also the context menu, truncation, pins and compare, bad input,
-// screenshots of every surface (.e2e/out/inspector-*.png) and two timings (printed, never asserted).
+// screenshots of every surface (.e2e/out/inspector-*.png), two timings and the extension host's memory (printed, never asserted).
 // The tests share one window and run in order; each leaves the view options as it found them.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
