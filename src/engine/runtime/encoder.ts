@@ -4,10 +4,10 @@
 import * as fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
-import { exposeOutputs, outputsSuffix, planOutputs, type OutputPlan } from '../onnx/rewrite';
+import { outputsSuffix, planOutputs, type OutputPlan } from '../onnx/rewrite';
 import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
-import { decodeModel, TensorType, type ModelProto } from '../onnx';
+import { concatBytes, decodeModel, TensorType, type ModelProto } from '../onnx';
 import { AttentionRecompute, findQkPattern, type QkPattern } from './attention';
 import type { FloatTensor } from '../../shared/types';
 import { ort, sessionOptionsFor } from './ort';
@@ -186,7 +186,7 @@ export class Encoder {
     const suffix = outputsSuffix(wanted, plan.floatType);
     let graphBytes: Uint8Array | null = suffix.length <= OUTPUTS_SLACK
       ? (buffer!.set(suffix, bytes.length), buffer!.subarray(0, bytes.length + suffix.length))
-      : exposeOutputs(bytes, wanted, plan.floatType);
+      : concatBytes([bytes, suffix]);
     model = undefined as unknown as ModelProto;
     const O = ort();
     let session: Ort.InferenceSession;
@@ -261,13 +261,16 @@ export class Encoder {
     if (req.pooler && p.pooler) fetch.push(p.pooler);
     // preallocated outputs: each hidden state written into its slice of one buffer (float32 graphs, one sequence)
     let stacked: FloatTensor | null = null;
+    let views: FloatTensor[] | null = null;
     const fetches: Record<string, Ort.Tensor | null> = {};
     for (const name of fetch) fetches[name] = null;
     if (req.stacked && b.batch === 1 && req.hiddenStates === 'all' && p.hiddenStates && p.floatType === TensorType.FLOAT && this.hidden > 0) {
       const H = this.hidden, per = b.seq * H;
       const data = req.into?.length === hiddenNames.length * per ? req.into : new Float32Array(hiddenNames.length * per);
       stacked = { data, dims: [hiddenNames.length, b.seq, H] };
-      hiddenNames.forEach((name, i) => { fetches[name] = new O.Tensor('float32', data.subarray(i * per, (i + 1) * per), [1, b.seq, H]); });
+      const vs = hiddenNames.map((_, i) => ({ data: data.subarray(i * per, (i + 1) * per), dims: [1, b.seq, H] }));
+      hiddenNames.forEach((name, i) => { fetches[name] = new O.Tensor('float32', vs[i].data, vs[i].dims); });
+      views = vs;
     }
     let out: Ort.InferenceSession.OnnxValueMapType;
     try {
@@ -276,9 +279,7 @@ export class Encoder {
       throw new EngineError('internal', `onnxruntime failed while running the model: ${(e as Error).message.split('\n')[0]}`, 'Check that the tokenizer belongs to this model.');
     }
     const get = (name: string) => asFloat32(out[name] as Ort.Tensor, name);
-    const hiddenStates = stacked
-      ? hiddenNames.map((_, i) => ({ data: stacked!.data.subarray(i * b.seq * this.hidden, (i + 1) * b.seq * this.hidden), dims: [1, b.seq, this.hidden] }))
-      : hiddenNames.map(get);
+    const hiddenStates = views ?? hiddenNames.map(get);
     let attentions: FloatTensor[] | null = req.attentions && p.attentions ? p.attentions.map(get) : null;
     if (recompute) {
       const mask = Float32Array.from(b.attentionMask as ArrayLike<number>);
