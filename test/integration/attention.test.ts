@@ -63,15 +63,21 @@ describe('attention recomputed from hidden states', () => {
   const made: AttentionRecompute[] = [];
   after(async () => { for (const r of made) await r.dispose(); });
 
+  /** The model's query/key weights found in the pattern expected, and their sessions (released after the suite). */
+  async function recomputeOf(m: ReturnType<typeof load>, pattern: 'softmax' | 'fused'): Promise<AttentionRecompute> {
+    const plan = prepareGraph(fs.readFileSync(m.onnx), m.cfg.layers).plan;
+    const found = findQkWeights(m.model, m.cfg, plan.hiddenStates);
+    assert.ok(found.ok, found.ok ? '' : found.reason);
+    assert.equal(found.weights.pattern, pattern);
+    const rc = await AttentionRecompute.create(found.weights, 1);
+    made.push(rc);
+    return rc;
+  }
+
   for (const name of VARIANTS) {
     test(`${name}: every layer's probabilities and [CLS] rows match the graph's Softmax (padded batch of 2)`, async () => {
       const m = load(await ensureFixtureModel(name));
-      const plan = prepareGraph(fs.readFileSync(m.onnx), m.cfg.layers).plan;
-      const found = findQkWeights(m.model, m.cfg, plan.hiddenStates);
-      assert.ok(found.ok, found.ok ? '' : found.reason);
-      assert.equal(found.weights.pattern, 'softmax');
-      const rc = await AttentionRecompute.create(found.weights, 1);
-      made.push(rc);
+      const rc = await recomputeOf(m, 'softmax');
       const T = 13, pad = 4;
       const run = await rewrittenRun(m, T, pad);
       const Hd = m.cfg.heads;
@@ -106,12 +112,7 @@ describe('attention recomputed from hidden states', () => {
   test('fused com.microsoft.Attention: recomputed from its packed weight, equal to the stock export with the same seed', async () => {
     const fused = load(await ensureFixtureModel('bert-tiny-fused'));
     const stock = load(await ensureFixtureModel('bert-tiny-stock'));
-    const plan = prepareGraph(fs.readFileSync(fused.onnx), fused.cfg.layers).plan;
-    const found = findQkWeights(fused.model, fused.cfg, plan.hiddenStates);
-    assert.ok(found.ok, found.ok ? '' : found.reason);
-    assert.equal(found.weights.pattern, 'fused');
-    const rc = await AttentionRecompute.create(found.weights, 1);
-    made.push(rc);
+    const rc = await recomputeOf(fused, 'fused');
     const run = await rewrittenRun(stock, 9, 2);
     for (let l = 0; l < stock.cfg.layers; l++) {
       const d = maxAbsDiff((await rc.layer(l, run.hidden[l], run.mask)).data, run.attn[l].data);
