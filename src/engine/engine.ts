@@ -7,8 +7,8 @@ import { CancelledError, EngineError } from './errors';
 import { readModelFolder, usableMaxTokens, type ModelFolder } from './models/modelFolder';
 import { resolveModelRef } from './models/modelRef';
 import type { HubProgress, HubSettings } from './models/hub/types';
-import { masksFromSpecials, poolAll, poolBatchRow, rowNorms, type PoolingMasks, type RowPooling } from './compute/pooling';
-import { clsTokenCosine, rowwise } from './compute/similarity';
+import { masksFromSpecials, poolAll, poolAllWithClsCosine, poolBatchRow, rowNorms, type PoolingMasks, type RowPooling } from './compute/pooling';
+import { rowwise } from './compute/similarity';
 import { encodeText, encodeWindows, isBlank, isPunctuationToken, loadTokenizer, type EncodedText, type TokenizerHandle } from './tokenizer';
 import type { AttentionAnalysis, FloatTensor, Inspection, ModelSummary, PoolingName } from '../shared/types';
 
@@ -326,7 +326,7 @@ export class Engine {
     const L = m.summary.layers;
     const hidden = out.stacked ?? stackRows(out.hiddenStates);
     const layerIds = out.hiddenStates.length === L + 1 ? Array.from({ length: L + 1 }, (_, i) => i) : [L];
-    const pooled = poolAll(hidden, this.masks(enc));
+    const { pooled, clsToken } = poolAllWithClsCosine(hidden, this.masks(enc));
     const vectors: Inspection['vectors'] = { ...pooled };
     if (out.pooler) vectors.pooler = { data: out.pooler.data, dims: [1, out.pooler.dims[1]] };
     const norms: Inspection['norms'] = {};
@@ -351,7 +351,7 @@ export class Engine {
         }, null);
       }
     }
-    const similarity = { clsMean: rowwise('cosine', pooled.cls, pooled.mean), clsToken: clsTokenCosine(hidden) };
+    const similarity = { clsMean: rowwise('cosine', pooled.cls, pooled.mean), clsToken };
     const analyseMs = now() - tAn;
     const inspection: Inspection = {
       model: m.summary, text, tokens: enc.tokens, truncation: enc.truncation, hidden, layerIds, vectors, norms,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { masksFromSpecials, poolAll, rowNorms, tokenVector } from '../../src/engine/compute/pooling';
+import { masksFromSpecials, poolAll, poolAllWithClsCosine, rowNorms, tokenVector } from '../../src/engine/compute/pooling';
+import { clsTokenCosine } from '../../src/engine/compute/similarity';
 import type { FloatTensor } from '../../src/shared/types';
 
 // 2 layers × 4 tokens × 3 dims; tokens 0 and 3 are [CLS] and [SEP].
@@ -58,4 +59,50 @@ test('tokenVector gathers one token across layers; out of range throws', () => {
 
 test('rowNorms', () => {
   close(rowNorms({ data: Float32Array.from([3, 4, 0, 0]), dims: [2, 2] }), [5, 0]);
+});
+
+/** Every pooling by the definitions, one token at a time, in float64. */
+function naivePool(data: Float32Array, [L, T, D]: number[], m: { all: Uint8Array; content: Uint8Array }) {
+  const out = { mean: [] as number[], meanWithSpecials: [] as number[], max: [] as number[], meanSqrtLen: [] as number[] };
+  const idx = (want: Uint8Array) => [...want.keys()].filter((t) => want[t]);
+  const content = idx(m.content), all = idx(m.all);
+  for (let l = 0; l < L; l++) {
+    for (let h = 0; h < D; h++) {
+      const at = (t: number) => data[(l * T + t) * D + h];
+      const sum = content.reduce((a, t) => a + at(t), 0);
+      out.mean.push(sum / content.length);
+      out.meanWithSpecials.push(all.reduce((a, t) => a + at(t), 0) / all.length);
+      out.max.push(Math.max(...content.map(at)));
+      out.meanSqrtLen.push(sum / Math.sqrt(content.length));
+    }
+  }
+  return out;
+}
+
+test('the one-pass pooling equals the definitions when runs of content tokens are cut by specials, padding and a ragged end', () => {
+  const [L, T, D] = [3, 23, 6];
+  const data = Float32Array.from({ length: L * T * D }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 3);
+  const all = Uint8Array.from({ length: T }, (_, t) => (t < 21 ? 1 : 0)); // two padding rows
+  const content = Uint8Array.from({ length: T }, (_, t) => (t === 0 || t === 7 || t === 20 || t >= 21 ? 0 : 1)); // [CLS] a [SEP] mid-sequence, [SEP]
+  const m = { all, content };
+  const p = poolAll({ data, dims: [L, T, D] }, m);
+  const ref = naivePool(data, [L, T, D], m);
+  for (const k of ['mean', 'meanWithSpecials', 'max', 'meanSqrtLen'] as const) close(p[k].data, ref[k], 1e-5);
+  close(p.lastToken.data, Array.from({ length: L }, (_, l) => [...data.subarray((l * T + 19) * D, (l * T + 20) * D)]).flat());
+  data[(1 * T + 3) * D + 2] = NaN; // a NaN never wins the max
+  assert.ok(!Number.isNaN(poolAll({ data, dims: [L, T, D] }, m).max.data[1 * D + 2]));
+});
+
+test('poolAllWithClsCosine: the same pooled vectors as poolAll, and clsTokenCosine\'s values exactly', () => {
+  const [L, T, D] = [2, 13, 5];
+  const data = Float32Array.from({ length: L * T * D }, (_, i) => Math.cos(i * 7.31) * 2);
+  data.fill(0, 5 * D, 6 * D); // a zero token in layer 0: cosine 0, not NaN
+  const m = masksFromSpecials(Array.from({ length: T }, (_, t) => t === 0 || t === 6 || t === T - 1));
+  const x = { data, dims: [L, T, D] };
+  const { pooled, clsToken } = poolAllWithClsCosine(x, m);
+  const p = poolAll(x, m);
+  for (const k of Object.keys(p) as (keyof typeof p)[]) assert.deepEqual([...pooled[k].data], [...p[k].data], k);
+  assert.deepEqual(clsToken.dims, [L, T]);
+  assert.deepEqual([...clsToken.data], [...clsTokenCosine(x).data]);
+  assert.equal(clsToken.data[5], 0);
 });
