@@ -467,9 +467,11 @@ export function buildQueryRowModel(heads: number, H: number): Uint8Array {
   const xc = n('Unsqueeze', [n('Gather', ['x', 'qpos'], [int('axis', 1)]), 'ax12']); // [L, 1, 1, H]
   const qT = n('Transpose', [n('Add', [n('MatMul', [xc, 'wq']), 'bq'])], [ints('perm', [0, 1, 3, 2])]); // [L, heads, d, 1]
   const u = n('MatMul', ['wk', qT]); // [L, heads, H, 1]
-  const c = n('MatMul', ['bk', qT]); // [L, heads, 1, 1]
-  const sc = n('MatMul', [n('Unsqueeze', ['x', 'ax1']), u]); // [L, heads, T, 1]
-  const s = n('Squeeze', [n('Mul', [n('Add', [sc, c]), 'scale']), 'ax3']); // [L, heads, T]
+  const c = n('Squeeze', [n('MatMul', ['bk', qT]), 'ax3']); // [L, heads, 1]
+  // every head's u in the columns of one [L, H, heads] matrix: one GEMM reads x once (a GEMV per head read it 12 times)
+  const uCols = n('Transpose', [n('Squeeze', [u, 'ax3'])], [ints('perm', [0, 2, 1])]); // [L, H, heads]
+  const sc = n('Transpose', [n('MatMul', ['x', uCols])], [ints('perm', [0, 2, 1])]); // [L, heads, T]
+  const s = n('Mul', [n('Add', [sc, c]), n('Squeeze', ['scale', 'ax3'])]); // [L, heads, T]
   const pad = n('Unsqueeze', [n('Equal', ['mask', 'zero']), 'ax1']);
   n('Softmax', [n('Where', [pad, 'lowest', s])], [int('axis', -1)], 'row');
   return graphModel('cls_lens_query_row', nodes, [i64('ax1', [1]), i64('ax12', [1, 2]), i64('ax3', [3]), f32('zero', 0), f32('lowest', F32_MIN)],
