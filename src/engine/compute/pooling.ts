@@ -59,8 +59,10 @@ export function poolAllWithClsCosine(hidden: FloatTensor, masks: PoolingMasks): 
 function poolPass(hidden: FloatTensor, masks: PoolingMasks, cos: Float32Array | null): Pooled {
   const [Lp, T, H] = hidden.dims as [number, number, number];
   const src = hidden.data;
-  const mk = () => ({ data: new Float32Array(Lp * H), dims: [Lp, H] });
-  const cls = mk(), mean = mk(), meanAll = mk(), max = mk(), sqrtLen = mk(), last = mk();
+  // plain typed arrays in locals: a property read the optimiser has no feedback for (the per-layer epilogue, first
+  // reached after the loop was compiled on stack replacement) deoptimised the whole pass on every call
+  const cls = new Float32Array(Lp * H), md = new Float32Array(Lp * H), ad = new Float32Array(Lp * H);
+  const xd = new Float32Array(Lp * H), qd = new Float32Array(Lp * H), last = new Float32Array(Lp * H);
   const content = masks.content, all = masks.all;
   let nContent = 0, nAll = 0;
   for (let t = 0; t < T; t++) { nContent += content[t]; nAll += all[t]; }
@@ -123,9 +125,7 @@ function poolPass(hidden: FloatTensor, masks: PoolingMasks, cos: Float32Array | 
       t++;
     }
     const o = l * H;
-    cls.data.set(src.subarray(base, base + H), o);
-    last.data.set(src.subarray(base + lastT * H, base + lastT * H + H), o);
-    const md = mean.data, ad = meanAll.data, xd = max.data, qd = sqrtLen.data;
+    for (let h = 0; h < H; h++) { cls[o + h] = src[base + h]; last[o + h] = src[base + lastT * H + h]; }
     for (let h = 0; h < H; h++) {
       const s = sumC[h];
       md[o + h] = s / nContent;
@@ -134,7 +134,8 @@ function poolPass(hidden: FloatTensor, masks: PoolingMasks, cos: Float32Array | 
       qd[o + h] = s / sq;
     }
   }
-  return { cls, mean, meanWithSpecials: meanAll, max, meanSqrtLen: sqrtLen, lastToken: last };
+  const t = (data: Float32Array): FloatTensor => ({ data, dims: [Lp, H] });
+  return { cls: t(cls), mean: t(md), meanWithSpecials: t(ad), max: t(xd), meanSqrtLen: t(qd), lastToken: t(last) };
 }
 
 /** ab / (|a|·√bb), 0 when either vector is zero (as cosine() does). */
