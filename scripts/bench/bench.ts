@@ -9,7 +9,8 @@
 //   - activation: loading dist/extension.js and running activate() with a stub `vscode` (a fresh process);
 //   - tokenising 1 MB with offsets against Hugging Face's Rust tokenizers, and a truncating 1 MB inspection;
 //   - PyTorch eager on the same weights when Debian's python3-torch is installed (OpenBLAS preloaded).
-// Medians of --reps runs after 2 warm-ups. Prints tables (or, with --json, one JSON object per row on stdout and
+// Contenders are timed in turns, each call after a full garbage collection; medians of --reps rounds (more for rows
+// whose rounds are short, up to 1.5 s of rounds; the row's `reps` says how many) after 2 warm-ups. Prints tables (or, with --json, one JSON object per row on stdout and
 // the rest on stderr). Asserts nothing: the tests check the rows' structure only.
 //
 //   npm run bench -- [--models minilm,bert-base] [--lengths 16,128,512] [--reps 9] [--threads N] [--quick] [--json]
@@ -18,6 +19,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
 import { Engine } from '../../src/engine/engine';
 import { RunStore } from '../../src/engine/worker/runs';
@@ -72,17 +75,40 @@ async function timeIt(fn: () => Promise<unknown>, n: number): Promise<number> {
 }
 
 /**
- * Medians of several contenders timed in turns (a, b, c, a, b, c, …) after warm-ups: on a shared machine a burst
- * of load then slows every contender alike instead of whichever ran during it.
+ * A full garbage collection, run before every timed call of every contender (V8's gc(), exposed at run time). The
+ * contenders share one process, so without it each call paid for garbage the previous contender left: the rewritten
+ * graph returns 75 MB of attention per MiniLM call at 512 tokens, and whoever ran next met the collection it caused
+ * (MiniLM 512: inspect measured 1.38× transformers.js in turns, 1.23× with a collection before each call, the same
+ * hour). Each contender still pays for collecting its own garbage when a collection falls inside its call.
+ * Running each contender in its own process instead was tried: there, every onnxruntime run was slower after another
+ * process's run (a bare BERT-base run at 16 tokens took 25–56 ms against 18–20 ms alone), by amounts that differed
+ * between contenders, so the rows did not compare like with like.
  */
-async function timeInTurns<K extends string>(fns: Record<K, () => Promise<unknown>>, n: number, warmups = WARMUPS): Promise<Record<K, number>> {
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+/** Rows whose contenders take a few ms get more rounds, so a median is not read off a few tens of milliseconds. */
+const MIN_TIMED_MS = quick ? 0 : 1500;
+const MAX_ROUNDS = 400;
+
+/**
+ * Medians of several contenders timed in turns (a, b, c, a, b, c, …) after warm-ups: on a shared machine a burst
+ * of load then slows every contender alike instead of whichever ran during it. At least `n` rounds, more when a round
+ * is short (until the rounds add up to MIN_TIMED_MS, at most MAX_ROUNDS).
+ */
+async function timeInTurns<K extends string>(fns: Record<K, () => Promise<unknown>>, n: number, warmups = WARMUPS): Promise<Record<K, number> & { rounds: number }> {
   const keys = Object.keys(fns) as K[];
+  const w0 = performance.now();
   for (let i = 0; i < warmups; i++) for (const k of keys) await fns[k]();
+  const roundMs = (performance.now() - w0) / Math.max(1, warmups);
+  const rounds = Math.max(n, Math.min(MAX_ROUNDS, Math.ceil(MIN_TIMED_MS / Math.max(roundMs, 1e-3))));
   const ts = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  for (let i = 0; i < n; i++) {
-    for (const k of keys) { const t0 = performance.now(); await fns[k](); ts[k].push(performance.now() - t0); }
+  for (let i = 0; i < rounds; i++) {
+    for (const k of keys) { collectGarbage(); const t0 = performance.now(); await fns[k](); ts[k].push(performance.now() - t0); }
   }
-  return Object.fromEntries(keys.map((k) => [k, median(ts[k])])) as Record<K, number>;
+  return Object.assign(Object.fromEntries(keys.map((k) => [k, median(ts[k])])) as Record<K, number>, { rounds });
 }
 
 /** A text of exactly `n` tokens (specials included) for this tokenizer: words cut after the n-th token's characters. */
@@ -168,15 +194,17 @@ async function inspectRows(preset: string, folder: string, precision: 'fp32' | '
     const sameOutputs = [...new Set([prepared.plan.lastHidden, ...(prepared.plan.hiddenStates ?? []), ...(prepared.plan.attentions ?? []), ...(prepared.plan.pooler ? [prepared.plan.pooler] : [])])];
     const stages: { tokenizeMs: number; runMs: number; analyseMs: number }[] = [];
     let tjsTokens = 0;
-    const { bareStock, bareSame, inspect, tjsMs } = await timeInTurns({
+    const { bareStock, inspect, tjsMs, rounds } = await timeInTurns({
       bareStock: () => stock.run(feeds, [prepared.plan.lastHidden]),
-      bareSame: () => same.run(feeds, sameOutputs),
       inspect: async () => { const ins = await engine.inspect(folder, text, { onnxFile }); stages.push(ins.timings); keepLikeWorker(ins); },
       tjsMs: async () => { tjsTokens = (await tjs(text, { pooling: 'none' })).dims[1]; },
     }, reps);
+    // the rewritten graph on its own afterwards: its attention outputs (75 MB per MiniLM call at 512 tokens) changed
+    // the allocator's and the caches' state for whichever contender ran next
+    const { bareSame } = await timeInTurns({ bareSame: () => same.run(feeds, sameOutputs) }, reps);
     const s = stages.slice(WARMUPS);
     emit({
-      kind: 'inspect', model: preset, precision, model_dir: folder, onnx_file: path.relative(folder, m.folder.onnxFile), tokens: n, threads, reps,
+      kind: 'inspect', model: preset, precision, model_dir: folder, onnx_file: path.relative(folder, m.folder.onnxFile), tokens: n, threads, reps: rounds,
       bare_stock_ms: r1(bareStock), rewritten_ms: r1(bareSame), inspect_ms: r1(inspect),
       tokenize_ms: r3(median(s.map((x) => x.tokenizeMs))), run_ms: r1(median(s.map((x) => x.runMs))), analyse_ms: r1(median(s.map((x) => x.analyseMs))),
       transformersjs_ms: r1(tjsMs), transformersjs_tokens: tjsTokens, ratio_tjs: r3(inspect / tjsMs), ratio_stock: r3(inspect / bareStock),
