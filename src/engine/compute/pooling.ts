@@ -58,84 +58,96 @@ export function poolAllWithClsCosine(hidden: FloatTensor, masks: PoolingMasks): 
  */
 function poolPass(hidden: FloatTensor, masks: PoolingMasks, cos: Float32Array | null): Pooled {
   const [Lp, T, H] = hidden.dims as [number, number, number];
-  const src = hidden.data;
-  // plain typed arrays in locals: a property read the optimiser has no feedback for (the per-layer epilogue, first
-  // reached after the loop was compiled on stack replacement) deoptimised the whole pass on every call
-  const cls = new Float32Array(Lp * H), md = new Float32Array(Lp * H), ad = new Float32Array(Lp * H);
-  const xd = new Float32Array(Lp * H), qd = new Float32Array(Lp * H), last = new Float32Array(Lp * H);
-  const content = masks.content, all = masks.all;
+  const content = masks.content;
   let nContent = 0, nAll = 0;
-  for (let t = 0; t < T; t++) { nContent += content[t]; nAll += all[t]; }
-  const lastT = lastIndex(content);
-  // content sum and max; tokens outside `content` but inside `all` (the added specials) are summed apart
-  const sumC = new Float64Array(H), extra = new Float64Array(H), mx = new Float32Array(H);
-  const sq = Math.sqrt(nContent);
+  for (let t = 0; t < T; t++) { nContent += content[t]; nAll += masks.all[t]; }
+  const st: PassState = {
+    src: hidden.data, T, H, content, all: masks.all, lastT: lastIndex(content), nContent, nAll, sq: Math.sqrt(nContent),
+    sumC: new Float64Array(H), extra: new Float64Array(H), mx: new Float32Array(H), cos,
+    cls: new Float32Array(Lp * H), mean: new Float32Array(Lp * H), meanAll: new Float32Array(Lp * H),
+    max: new Float32Array(Lp * H), sqrtLen: new Float32Array(Lp * H), last: new Float32Array(Lp * H),
+  };
+  // one call per layer: the loops live in a function that finishes (and so gathers type feedback for its last
+  // statements) once per layer; as one function, compiled on stack replacement inside the first call's loop, the
+  // pass was deoptimised at its not-yet-run epilogue on every call
+  for (let l = 0; l < Lp; l++) poolLayer(st, l);
+  const t = (data: Float32Array): FloatTensor => ({ data, dims: [Lp, H] });
+  return { cls: t(st.cls), mean: t(st.mean), meanWithSpecials: t(st.meanAll), max: t(st.max), meanSqrtLen: t(st.sqrtLen), lastToken: t(st.last) };
+}
+
+interface PassState {
+  src: Float32Array; T: number; H: number; content: Uint8Array; all: Uint8Array; lastT: number; nContent: number; nAll: number; sq: number;
+  /** per-layer accumulators: content sum and max; the tokens outside `content` but inside `all` (the added specials) */
+  sumC: Float64Array; extra: Float64Array; mx: Float32Array;
+  cos: Float32Array | null;
+  cls: Float32Array; mean: Float32Array; meanAll: Float32Array; max: Float32Array; sqrtLen: Float32Array; last: Float32Array;
+}
+
+function poolLayer(st: PassState, l: number): void {
+  const { src, T, H, content, all, sumC, extra, mx, cos } = st;
+  sumC.fill(0); extra.fill(0); mx.fill(-Infinity);
+  const base = l * T * H;
   const withCos = cos !== null;
-  for (let l = 0; l < Lp; l++) {
-    sumC.fill(0); extra.fill(0); mx.fill(-Infinity);
-    const base = l * T * H;
-    let nc = 0;
-    if (withCos) {
-      let cc = 0;
-      for (let h = 0; h < H; h++) cc += src[base + h] * src[base + h];
-      nc = Math.sqrt(cc);
-    }
-    let t = 0;
-    while (t < T) {
-      if (t + 4 <= T && content[t] && content[t + 1] && content[t + 2] && content[t + 3]) {
-        const r0 = base + t * H, r1 = r0 + H, r2 = r1 + H, r3 = r2 + H;
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-        for (let h = 0; h < H; h++) {
-          const v0 = src[r0 + h], v1 = src[r1 + h], v2 = src[r2 + h], v3 = src[r3 + h];
-          sumC[h] += (v0 + v1) + (v2 + v3);
-          let m = mx[h];
-          if (v0 > m) m = v0;
-          if (v1 > m) m = v1;
-          if (v2 > m) m = v2;
-          if (v3 > m) m = v3;
-          mx[h] = m;
-          if (withCos) {
-            const x = src[base + h];
-            a0 += x * v0; a1 += x * v1; a2 += x * v2; a3 += x * v3;
-            b0 += v0 * v0; b1 += v1 * v1; b2 += v2 * v2; b3 += v3 * v3;
-          }
-        }
+  let nc = 0;
+  if (withCos) {
+    let cc = 0;
+    for (let h = 0; h < H; h++) cc += src[base + h] * src[base + h];
+    nc = Math.sqrt(cc);
+  }
+  let t = 0;
+  while (t < T) {
+    if (t + 4 <= T && content[t] && content[t + 1] && content[t + 2] && content[t + 3]) {
+      const r0 = base + t * H, r1 = r0 + H, r2 = r1 + H, r3 = r2 + H;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      for (let h = 0; h < H; h++) {
+        const v0 = src[r0 + h], v1 = src[r1 + h], v2 = src[r2 + h], v3 = src[r3 + h];
+        sumC[h] += (v0 + v1) + (v2 + v3);
+        let m = mx[h];
+        if (v0 > m) m = v0;
+        if (v1 > m) m = v1;
+        if (v2 > m) m = v2;
+        if (v3 > m) m = v3;
+        mx[h] = m;
         if (withCos) {
-          const o = l * T + t;
-          cos[o] = cosineOf(a0, nc, b0); cos[o + 1] = cosineOf(a1, nc, b1); cos[o + 2] = cosineOf(a2, nc, b2); cos[o + 3] = cosineOf(a3, nc, b3);
+          const x = src[base + h];
+          a0 += x * v0; a1 += x * v1; a2 += x * v2; a3 += x * v3;
+          b0 += v0 * v0; b1 += v1 * v1; b2 += v2 * v2; b3 += v3 * v3;
         }
-        t += 4;
-        continue;
-      }
-      const row = base + t * H;
-      if (content[t]) {
-        for (let h = 0; h < H; h++) {
-          const v = src[row + h];
-          sumC[h] += v;
-          if (v > mx[h]) mx[h] = v;
-        }
-      } else if (all[t]) {
-        for (let h = 0; h < H; h++) extra[h] += src[row + h];
       }
       if (withCos) {
-        let ab = 0, bb = 0;
-        for (let h = 0; h < H; h++) { const x = src[base + h], y = src[row + h]; ab += x * y; bb += y * y; }
-        cos[l * T + t] = cosineOf(ab, nc, bb);
+        const o = l * T + t;
+        cos[o] = cosineOf(a0, nc, b0); cos[o + 1] = cosineOf(a1, nc, b1); cos[o + 2] = cosineOf(a2, nc, b2); cos[o + 3] = cosineOf(a3, nc, b3);
       }
-      t++;
+      t += 4;
+      continue;
     }
-    const o = l * H;
-    for (let h = 0; h < H; h++) { cls[o + h] = src[base + h]; last[o + h] = src[base + lastT * H + h]; }
-    for (let h = 0; h < H; h++) {
-      const s = sumC[h];
-      md[o + h] = s / nContent;
-      ad[o + h] = (s + extra[h]) / nAll;
-      xd[o + h] = mx[h];
-      qd[o + h] = s / sq;
+    const row = base + t * H;
+    if (content[t]) {
+      for (let h = 0; h < H; h++) {
+        const v = src[row + h];
+        sumC[h] += v;
+        if (v > mx[h]) mx[h] = v;
+      }
+    } else if (all[t]) {
+      for (let h = 0; h < H; h++) extra[h] += src[row + h];
     }
+    if (withCos) {
+      let ab = 0, bb = 0;
+      for (let h = 0; h < H; h++) { const x = src[base + h], y = src[row + h]; ab += x * y; bb += y * y; }
+      cos[l * T + t] = cosineOf(ab, nc, bb);
+    }
+    t++;
   }
-  const t = (data: Float32Array): FloatTensor => ({ data, dims: [Lp, H] });
-  return { cls: t(cls), mean: t(md), meanWithSpecials: t(ad), max: t(xd), meanSqrtLen: t(qd), lastToken: t(last) };
+  const { cls, mean, meanAll, max, sqrtLen, last, lastT, nContent, nAll, sq } = st;
+  const o = l * H;
+  for (let h = 0; h < H; h++) { cls[o + h] = src[base + h]; last[o + h] = src[base + lastT * H + h]; }
+  for (let h = 0; h < H; h++) {
+    const s = sumC[h];
+    mean[o + h] = s / nContent;
+    meanAll[o + h] = (s + extra[h]) / nAll;
+    max[o + h] = mx[h];
+    sqrtLen[o + h] = s / sq;
+  }
 }
 
 /** ab / (|a|·√bb), 0 when either vector is zero (as cosine() does). */
