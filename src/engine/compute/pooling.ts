@@ -122,15 +122,8 @@ function poolLayer(st: PassState, l: number): void {
       continue;
     }
     const row = base + t * H;
-    if (content[t]) {
-      for (let h = 0; h < H; h++) {
-        const v = src[row + h];
-        sumC[h] += v;
-        if (v > mx[h]) mx[h] = v;
-      }
-    } else if (all[t]) {
-      for (let h = 0; h < H; h++) extra[h] += src[row + h];
-    }
+    if (content[t]) addContentRow(src, row, H, sumC, mx);
+    else if (all[t]) addRow(src, row, H, extra);
     if (withCos) {
       let ab = 0, bb = 0;
       for (let h = 0; h < H; h++) { const x = src[base + h], y = src[row + h]; ab += x * y; bb += y * y; }
@@ -148,6 +141,19 @@ function poolLayer(st: PassState, l: number): void {
     max[o + h] = mx[h];
     sqrtLen[o + h] = s / sq;
   }
+}
+
+/** One content token's row into the running sum and max (a NaN never wins the max). */
+function addContentRow(src: Float32Array, row: number, H: number, sum: Float64Array, mx: Float32Array): void {
+  for (let h = 0; h < H; h++) {
+    const v = src[row + h];
+    sum[h] += v;
+    if (v > mx[h]) mx[h] = v;
+  }
+}
+
+function addRow(src: Float32Array, row: number, H: number, sum: Float64Array): void {
+  for (let h = 0; h < H; h++) sum[h] += src[row + h];
 }
 
 /** ab / (|a|·√bb), 0 when either vector is zero (as cosine() does). */
@@ -229,15 +235,8 @@ export function poolBatchRow(layers: FloatTensor[], b: number, masks: PoolingMas
     mx.fill(-Infinity);
     for (let t = 0; t < T; t++) {
       const row = base + t * H;
-      if (content[t]) {
-        for (let h = 0; h < H; h++) {
-          const v = src[row + h];
-          sumC[h] += v;
-          if (v > mx[h]) mx[h] = v;
-        }
-      } else if (wantExtra && all[t]) {
-        for (let h = 0; h < H; h++) extra[h] += src[row + h];
-      }
+      if (content[t]) addContentRow(src, row, H, sumC, mx);
+      else if (wantExtra && all[t]) addRow(src, row, H, extra);
     }
     if (mean) for (let h = 0; h < H; h++) mean[o + h] = sumC[h] / nContent;
     if (meanAll) for (let h = 0; h < H; h++) meanAll[o + h] = (sumC[h] + extra[h]) / nAll;
