@@ -10,8 +10,9 @@
 //   - tokenising 1 MB with offsets against Hugging Face's Rust tokenizers, and a truncating 1 MB inspection;
 //   - PyTorch eager on the same weights when Debian's python3-torch is installed (OpenBLAS preloaded).
 // Contenders are timed in turns, each call after a full garbage collection; medians of --reps rounds (more for rows
-// whose rounds are short, up to 1.5 s of rounds; the row's `reps` says how many) after 2 warm-ups. Prints tables (or, with --json, one JSON object per row on stdout and
-// the rest on stderr). Asserts nothing: the tests check the rows' structure only.
+// whose rounds are short, up to 1.5 s of rounds; the row's `reps` says how many) after 2 warm-ups. Prints tables
+// (or, with --json, one JSON object per row on stdout and the rest on stderr). Asserts nothing: the tests check the
+// rows' structure only.
 //
 //   npm run bench -- [--models minilm,bert-base] [--lengths 16,128,512] [--reps 9] [--threads N] [--quick] [--json]
 //                    [--texts 1000] [--batch-reps 3] [--no-int8] [--no-torch] [--no-batch] [--out FILE]
