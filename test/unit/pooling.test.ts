@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { masksFromSpecials, poolAll, poolAllWithClsCosine, rowNorms, tokenVector } from '../../src/engine/compute/pooling';
-import { clsTokenCosine } from '../../src/engine/compute/similarity';
+import { cosine } from '../../src/engine/compute/similarity';
 import type { FloatTensor } from '../../src/shared/types';
 
 // 2 layers × 4 tokens × 3 dims; tokens 0 and 3 are [CLS] and [SEP].
@@ -93,16 +93,29 @@ test('the one-pass pooling equals the definitions when runs of content tokens ar
   assert.ok(!Number.isNaN(poolAll({ data, dims: [L, T, D] }, m).max.data[1 * D + 2]));
 });
 
-test('poolAllWithClsCosine: the same pooled vectors as poolAll, and clsTokenCosine\'s values exactly', () => {
-  const [L, T, D] = [2, 13, 5];
+test('poolAllWithClsCosine: the same pooled vectors as poolAll, and cosine() of token 0 and each token exactly', () => {
+  const [L, T, D] = [3, 13, 5];
   const data = Float32Array.from({ length: L * T * D }, (_, i) => Math.cos(i * 7.31) * 2);
-  data.fill(0, 5 * D, 6 * D); // a zero token in layer 0: cosine 0, not NaN
+  data.fill(0, 5 * D, 6 * D); // a zero token in layer 0 (inside a run of four content tokens): cosine 0, not NaN
+  data.fill(0, 9 * D, 10 * D); // and one outside such a run (token 9 follows the mid-sequence special at 6)
+  data.fill(0, 2 * T * D, 2 * T * D + D); // layer 2's token 0 is zero: every cosine of that layer is 0
   const m = masksFromSpecials(Array.from({ length: T }, (_, t) => t === 0 || t === 6 || t === T - 1));
   const x = { data, dims: [L, T, D] };
   const { pooled, clsToken } = poolAllWithClsCosine(x, m);
   const p = poolAll(x, m);
   for (const k of Object.keys(p) as (keyof typeof p)[]) assert.deepEqual([...pooled[k].data], [...p[k].data], k);
   assert.deepEqual(clsToken.dims, [L, T]);
-  assert.deepEqual([...clsToken.data], [...clsTokenCosine(x).data]);
+  for (let l = 0; l < L; l++) {
+    for (let t = 0; t < T; t++) assert.equal(clsToken.data[l * T + t], Math.fround(cosine(data, data, l * T * D, (l * T + t) * D, D)), `${l},${t}`);
+  }
   assert.equal(clsToken.data[5], 0);
+  assert.equal(clsToken.data[9], 0);
+  assert.ok([...clsToken.data.subarray(2 * T, 3 * T)].every((v) => v === 0));
+});
+
+test('the [CLS]-to-token cosines are 1 at [CLS] and match hand values', () => {
+  const hidden = { data: Float32Array.from([1, 0, 0, 1, 1, 1, /* layer 1 */ 2, 2, -1, -1, 0, 3]), dims: [2, 3, 2] };
+  const c = poolAllWithClsCosine(hidden, masksFromSpecials([true, false, true])).clsToken;
+  const expected = [1, 0, Math.SQRT1_2, 1, -1, Math.SQRT1_2];
+  expected.forEach((e, i) => assert.ok(Math.abs(c.data[i] - e) < 1e-6, `${i}: ${c.data[i]} vs ${e}`));
 });

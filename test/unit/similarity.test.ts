@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clsTokenCosine, cosine, dot, euclidean, rowwise, tokenCosineMatrix } from '../../src/engine/compute/similarity';
+import { cosine, dot, euclidean, rowwise, tokenCosineMatrix } from '../../src/engine/compute/similarity';
 
 test('cosine, dot and euclidean of known vectors', () => {
   assert.equal(dot([1, 2, 3], [4, 5, 6]), 32);
@@ -14,25 +14,6 @@ test('rowwise compares per layer and checks shapes', () => {
   const b = { data: Float32Array.from([1, 0, 1, 0]), dims: [2, 2] };
   assert.deepEqual([...rowwise('cosine', a, b)], [1, 0]);
   assert.throws(() => rowwise('dot', a, { data: new Float32Array(2), dims: [1, 2] }), RangeError);
-});
-
-test('clsTokenCosine is 1 at the [CLS] position and matches pairwise cosine', () => {
-  const hidden = { data: Float32Array.from([1, 0, 0, 1, 1, 1, /* layer 1 */ 2, 2, -1, -1, 0, 3]), dims: [2, 3, 2] };
-  const c = clsTokenCosine(hidden);
-  assert.deepEqual(c.dims, [2, 3]);
-  const expected = [1, 0, Math.SQRT1_2, 1, -1, Math.SQRT1_2];
-  expected.forEach((e, i) => assert.ok(Math.abs(c.data[i] - e) < 1e-6, `${i}: ${c.data[i]} vs ${e}`));
-});
-
-test('clsTokenCosine equals cosine() of [CLS] and each token exactly, 0 for a zero vector or a zero [CLS]', () => {
-  const [L, T, H] = [3, 7, 5];
-  const data = Float32Array.from({ length: L * T * H }, (_, i) => Math.sin(i * 12.9898) * 4);
-  data.fill(0, 2 * H, 3 * H);               // layer 0, token 2
-  data.fill(0, 2 * T * H, 2 * T * H + H);   // layer 2's [CLS]
-  const c = clsTokenCosine({ data, dims: [L, T, H] });
-  for (let l = 0; l < L; l++) for (let t = 0; t < T; t++) assert.equal(c.data[l * T + t], Math.fround(cosine(data, data, l * T * H, (l * T + t) * H, H)), `${l},${t}`);
-  assert.equal(c.data[2], 0);
-  assert.ok([...c.data.subarray(2 * T, 3 * T)].every((v) => v === 0));
 });
 
 test('tokenCosineMatrix is symmetric with a unit diagonal', () => {

@@ -41,8 +41,8 @@ export function poolAll(hidden: FloatTensor, masks: PoolingMasks): Pooled {
 
 /**
  * poolAll and, in the same pass, the cosine between the first token's hidden state and every token's at every layer
- * ([layers, T], what `clsTokenCosine` returns, with the same sums in the same order): an inspection reads its hidden
- * states once instead of twice (20 MB for BERT-base at 512 tokens).
+ * ([layers, T]; the values of similarity's cosine(), the same sums in the same order, 0 for a zero vector): an
+ * inspection reads its hidden states once instead of twice (20 MB for BERT-base at 512 tokens).
  */
 export function poolAllWithClsCosine(hidden: FloatTensor, masks: PoolingMasks): { pooled: Pooled; clsToken: FloatTensor } {
   const [Lp, T] = hidden.dims as [number, number, number];

@@ -45,29 +45,6 @@ export function rowwise(metric: Metric, a: FloatTensor, b: FloatTensor): Float32
   return out;
 }
 
-/** [layers, T]: cosine between the first token's hidden state and every token's, per layer. */
-export function clsTokenCosine(hidden: FloatTensor): FloatTensor {
-  const [Lp, T, H] = hidden.dims as [number, number, number];
-  const out = new Float32Array(Lp * T);
-  const d = hidden.data;
-  for (let l = 0; l < Lp; l++) {
-    const base = l * T * H;
-    // |x_0| once per layer (cosine() would recompute it for every token); the same sums in the same order, so the
-    // values are those of cosine(d, d, base, base + t·H, H)
-    let cc = 0;
-    for (let i = 0; i < H; i++) cc += d[base + i] * d[base + i];
-    const nc = Math.sqrt(cc);
-    for (let t = 0; t < T; t++) {
-      const o = base + t * H;
-      let ab = 0, bb = 0;
-      for (let i = 0; i < H; i++) { const x = d[base + i], y = d[o + i]; ab += x * y; bb += y * y; }
-      const den = nc * Math.sqrt(bb);
-      out[l * T + t] = den === 0 ? 0 : ab / den;
-    }
-  }
-  return { data: out, dims: [Lp, T] };
-}
-
 /** [T, T]: token-to-token cosine in one layer. */
 export function tokenCosineMatrix(hidden: FloatTensor, layer: number): FloatTensor {
   const [Lp, T, H] = hidden.dims as [number, number, number];
