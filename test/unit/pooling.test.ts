@@ -96,8 +96,9 @@ test('the one-pass pooling equals the definitions when runs of content tokens ar
 test('poolAllWithClsCosine: the same pooled vectors as poolAll, and cosine() of token 0 and each token exactly', () => {
   const [L, T, D] = [3, 13, 5];
   const data = Float32Array.from({ length: L * T * D }, (_, i) => Math.cos(i * 7.31) * 2);
-  data.fill(0, 5 * D, 6 * D); // a zero token in layer 0 (inside a run of four content tokens): cosine 0, not NaN
-  data.fill(0, 9 * D, 10 * D); // and one outside such a run (token 9 follows the mid-sequence special at 6)
+  // specials at 0, 6 and 12: content tokens 1–4 and 7–10 are read four at a time, 5 and 11 one at a time
+  data.fill(0, 5 * D, 6 * D); // a zero token in layer 0 read alone: cosine 0, not NaN
+  data.fill(0, 9 * D, 10 * D); // and one inside a run of four (7–10)
   data.fill(0, 2 * T * D, 2 * T * D + D); // layer 2's token 0 is zero: every cosine of that layer is 0
   const m = masksFromSpecials(Array.from({ length: T }, (_, t) => t === 0 || t === 6 || t === T - 1));
   const x = { data, dims: [L, T, D] };
