@@ -317,7 +317,7 @@ export class Engine {
     opts.onPhase?.('run');
     const tRun = now();
     const out = await m.encoder.run({ ids: enc.ids, batch: 1, seq: T, attentionMask: enc.attentionMask, tokenTypeIds: enc.tokenTypeIds },
-      { hiddenStates: 'all', attentions: fromGraph, pooler: true, stacked: true, into: this.takeSpare((m.summary.layers + 1) * T * m.summary.hidden) });
+      { hiddenStates: 'all', attentions: fromGraph, pooler: true, stacked: true, into: this.takeSpare((m.summary.layers + 1) * T * m.summary.hidden), queryRows: wantAttn && !fromGraph });
     const runMs = now() - tRun;
     throwIfAborted(opts.signal);
 
@@ -343,7 +343,8 @@ export class Engine {
         clsAttention = queryRowsOf(all, q);
         attention = keptAttention(m, classes, async (l) => layerOf(all, l), all);
       } else {
-        clsAttention = await m.encoder.queryRows(hidden, mask, q);
+        // the rows the encoder's run read from its own Softmax (first query only), else recomputed
+        clsAttention = (q === 0 ? out.queryRows : null) ?? await m.encoder.queryRows(hidden, mask, q);
         const H = m.summary.hidden;
         attention = keptAttention(m, classes, async (l) => {
           const a = await m.encoder.layerAttention(l, { data: hidden.data.subarray(l * T * H, (l + 1) * T * H), dims: [1, T, H] }, mask);

@@ -1,13 +1,15 @@
 // Attention recomputed from each layer's input hidden state (src/engine/runtime/attention.ts) against the Softmax
-// outputs of the rewritten graph, for every architecture and layout the generator makes; and the fallback when the
-// pattern is not there.
+// outputs of the rewritten graph, for every architecture and layout the generator makes; the fallback when the
+// pattern is not there; and the [CLS] rows the encoder's own run reads from its Softmax.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ensureFixtureModel, type FixtureName } from '../../scripts/gen-model';
+import { Engine } from '../../src/engine/engine';
 import { decodeModel, type ModelProto } from '../../src/engine/onnx';
-import { prepareGraph } from '../../src/engine/onnx/rewrite';
+import { exposeOutputs, prepareGraph, queryRowTaps } from '../../src/engine/onnx/rewrite';
 import { AttentionRecompute, findQkWeights } from '../../src/engine/runtime/attention';
 import { ort, sessionOptionsFor } from '../../src/engine/runtime/ort';
 import type { FloatTensor } from '../../src/shared/types';
@@ -135,5 +137,89 @@ describe('attention recomputed from hidden states', () => {
     // wrong head count in the config
     const wrong = findQkWeights(m.model, { ...m.cfg, heads: m.cfg.heads + 1 }, plan.hiddenStates);
     assert.equal(wrong.ok, false);
+  });
+});
+
+describe('the [CLS] rows read in the encoder\'s own run (Softmax taps)', () => {
+  const engine = new Engine({ threads: 1 });
+  after(async () => { await engine.dispose(); });
+
+  for (const name of VARIANTS) {
+    test(`${name}: equal to the rewritten graph's Softmax rows and to the recompute; none for a batch`, async () => {
+      const folder = await ensureFixtureModel(name);
+      const m = load(folder);
+      const enc = (await engine.load(folder)).encoder;
+      assert.equal(enc.rowsInRun, true);
+      const T = 11;
+      const feeds = batch(['token_type_ids'], T, 3);
+      const one = { ids: Int32Array.from((feeds.input_ids.data as BigInt64Array).subarray(0, T), Number), batch: 1, seq: T, attentionMask: new Int32Array(T).fill(1) };
+      const out = await enc.run(one, { hiddenStates: 'all', attentions: false, pooler: false, queryRows: true });
+      assert.ok(out.queryRows);
+      const Hd = m.cfg.heads, L = m.cfg.layers;
+      assert.deepEqual(out.queryRows.dims, [L, Hd, T]);
+      // the rewritten graph (every Softmax exposed), fed the same single sequence
+      const p = prepareGraph(fs.readFileSync(m.onnx), L);
+      const s = await ort().InferenceSession.create(p.bytes, sessionOptionsFor(1));
+      const single: Record<string, ReturnType<typeof tensor>> = {};
+      for (const n of p.plan.inputs) {
+        const src = n === 'input_ids' ? feeds.input_ids : n === 'attention_mask' ? feeds.attention_mask : null;
+        if (src) single[n] = tensor((src.data as BigInt64Array).slice(0, T), [1, T]);
+        else if (n === 'token_type_ids') single[n] = tensor(new BigInt64Array(T), [1, T]);
+      }
+      const r = await s.run(single, p.plan.attentions!);
+      await s.release();
+      for (let l = 0; l < L; l++) {
+        const a = r[p.plan.attentions![l]].data as Float32Array;
+        for (let h = 0; h < Hd; h++) {
+          const d = maxAbsDiff(out.queryRows.data.subarray((l * Hd + h) * T, (l * Hd + h + 1) * T), a.subarray(h * T * T, h * T * T + T));
+          assert.ok(d <= TOL, `layer ${l} head ${h}: ${d}`);
+        }
+      }
+      const rc = await enc.queryRows(out.hiddenStates, new Float32Array(T).fill(1));
+      assert.ok(rc && maxAbsDiff(out.queryRows.data, rc.data) <= TOL, 'the recompute agrees');
+      // a batch never fetches them (the taps read sequence 0 only)
+      const two = await enc.run({ ids: Int32Array.from(feeds.input_ids.data as BigInt64Array, Number), batch: 2, seq: T, attentionMask: Int32Array.from(feeds.attention_mask.data as BigInt64Array, Number) },
+        { hiddenStates: 'last', attentions: false, pooler: false, queryRows: true });
+      assert.equal(two.queryRows, null);
+    });
+  }
+
+  test('onnxruntime runs each row Gather right after its Softmax: no layer\'s probabilities are kept to the end of the run', async () => {
+    // onnxruntime runs every node on every run, in its own order; appended naively, the Gathers ran after the whole
+    // encoder and held every layer's [B, heads, T, T] probabilities until then (rewrite.ts, queryRowTaps)
+    const m = load(await ensureFixtureModel('bert-mini-stock'));
+    const bytes = fs.readFileSync(m.onnx);
+    const plan = prepareGraph(bytes, m.cfg.layers).plan;
+    const taps = queryRowTaps(m.model, m.cfg.layers, plan.floatType);
+    assert.ok(taps && plan.hiddenStates);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-prof-'));
+    try {
+      const s = await ort().InferenceSession.create(exposeOutputs(bytes, plan.hiddenStates.filter((n) => n !== plan.lastHidden), plan.floatType, taps),
+        { ...sessionOptionsFor(1), enableProfiling: true, profileFilePrefix: path.join(dir, 'run') });
+      await s.run(batch(plan.inputs, 9, 2), [plan.lastHidden]);
+      s.endProfiling();
+      await s.release();
+      const files = fs.readdirSync(dir);
+      assert.equal(files.length, 1, files.join(', '));
+      const events = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')) as { cat?: string; name: string }[];
+      const order = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time')).map((e) => e.name.replace(/_kernel_time$/, ''));
+      const softmax = order.map((n, i) => ({ n, i })).filter((x) => /Softmax/.test(x.n)).map((x) => x.i);
+      assert.equal(softmax.length, m.cfg.layers, order.join(' '));
+      for (let l = 0; l < m.cfg.layers; l++) {
+        const g = order.indexOf(`cls_lens/query_row_${l}`);
+        assert.ok(g > softmax[l] && (l === m.cfg.layers - 1 || g < softmax[l + 1]), `layer ${l}: Softmax at ${softmax[l]}, its Gather at ${g}, next Softmax at ${softmax[l + 1]}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a fused graph has no Softmax to read: the rows are recomputed from its packed weights', async () => {
+    const enc = (await engine.load(await ensureFixtureModel('bert-tiny-fused'))).encoder;
+    assert.equal(enc.rowsInRun, false);
+    assert.equal(enc.plan.attentionsCap.source, 'recomputed');
+    assert.doesNotMatch(enc.plan.attentionsCap.reason ?? '', /read from the graph's own attention Softmax/);
+    const stock = (await engine.load(await ensureFixtureModel('bert-tiny-stock'))).encoder;
+    assert.match(stock.plan.attentionsCap.reason ?? '', /read from the graph's own attention Softmax in the encoder's run/);
   });
 });

@@ -62,6 +62,7 @@ test('npm run bench -- --quick --json: one JSON object per line, every kind of r
     num(x, 'onnx_bytes', 1);
     assert.ok(num(x, 'rss_after_load_mib', 1) >= num(x, 'rss_start_mib', 1));
     num(x, 'rss_after_3_inspections_512_mib', 1);
+    num(x, 'rss_after_3_inspections_512_before_gc_mib', 1);
   }
   assert.ok((mem[1].onnx_bytes as number) < (mem[0].onnx_bytes as number), 'the int8 file is smaller');
 

@@ -5,7 +5,7 @@ import {
   concatBytes, decodeModel, encodeLenField, encodeModel, encodeModelChunks, encodeTag, encodeValueInfo, encodeVarint,
   readFields, TensorType, Wire, type ModelProto, type NodeProto, type TensorProto,
 } from '../../src/engine/onnx';
-import { exposeOutputs, outputsSuffix } from '../../src/engine/onnx/rewrite';
+import { exposeOutputs, outputsSuffix, QUERY_ROWS_OUTPUT, queryRowTaps } from '../../src/engine/onnx/rewrite';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -265,4 +265,59 @@ void test('exposeOutputs appends a second graph field: the file is a prefix of t
   assert.deepEqual([...(r.mm.data as Float32Array)], [1 - 5, 2 - 6]);
   assert.deepEqual([...(r.add.data as Float32Array)], [1 - 5 + 0.5, 2 - 6 - 0.25]);
   await session.release();
+});
+
+/** Two "layers": softmax over the last axis of x (layer 0) and of 2·x (layer 1), each multiplying v, as attention does. */
+function twoSoftmaxModel(opset = 14): ModelProto {
+  const node = (opType: string, input: string[], output: string, attribute: NodeProto['attribute'] = []): NodeProto =>
+    ({ name: `/${output}`, opType, domain: '', input, output: [output], attribute });
+  const two: TensorProto = { name: 'two', dataType: TensorType.FLOAT, dims: [], rawData: f32bytes([2]) };
+  return {
+    irVersion: 8, producerName: 'proto.test', producerVersion: '1', domain: '', modelVersion: 0, docString: '',
+    opsetImport: [{ domain: '', version: opset }], metadataProps: [],
+    graph: {
+      name: 'g',
+      node: [
+        node('Softmax', ['x'], 'p0', [{ name: 'axis', type: 2, i: -1n }]),
+        node('MatMul', ['p0', 'v'], 'o0'),
+        node('Mul', ['x', 'two'], 'x1'),
+        node('Softmax', ['x1'], 'p1', [{ name: 'axis', type: 2, i: -1n }]),
+        node('MatMul', ['p1', 'o0'], 'o1'),
+      ],
+      initializer: [two],
+      input: [{ name: 'x', elemType: TensorType.FLOAT, shape: [1, 2, 3, 3] }, { name: 'v', elemType: TensorType.FLOAT, shape: [1, 2, 3, 4] }],
+      output: [{ name: 'o1', elemType: TensorType.FLOAT, shape: null }],
+      valueInfo: [],
+    },
+  };
+}
+
+void test('queryRowTaps: row 0 of every attention Softmax, concatenated, read by onnxruntime in the same run', async () => {
+  const m = twoSoftmaxModel();
+  const taps = queryRowTaps(m, 2, TensorType.FLOAT);
+  assert.ok(taps);
+  assert.equal(taps.output, QUERY_ROWS_OUTPUT);
+  const session = await ort.InferenceSession.create(exposeOutputs(encodeModel(m), [], TensorType.FLOAT, taps));
+  const x = Float32Array.from({ length: 18 }, (_, i) => Math.sin(i * 1.7) * 3);
+  const r = await session.run({ x: new ort.Tensor('float32', x, [1, 2, 3, 3]), v: new ort.Tensor('float32', new Float32Array(24).fill(1), [1, 2, 3, 4]) }, [taps.output]);
+  const rows = r[taps.output];
+  assert.deepEqual(rows.dims.map(Number), [2, 2, 3], '[layers, heads, T]');
+  const got = rows.data as Float32Array;
+  // by hand, in float64: layer l, head h, query 0 over the 3 keys
+  for (let l = 0; l < 2; l++) {
+    for (let h = 0; h < 2; h++) {
+      const z = [0, 1, 2].map((k) => x[h * 9 + k] * (l + 1));
+      const e = z.map((v) => Math.exp(v - Math.max(...z)));
+      const s = e.reduce((a, b) => a + b, 0);
+      for (let k = 0; k < 3; k++) assert.ok(Math.abs(got[(l * 2 + h) * 3 + k] - e[k] / s) < 1e-6, `layer ${l} head ${h} key ${k}`);
+    }
+  }
+  await session.release();
+});
+
+void test('queryRowTaps: none where the graph does not allow them', () => {
+  assert.equal(queryRowTaps(twoSoftmaxModel(), 3, TensorType.FLOAT), null, 'not one Softmax per layer');
+  assert.equal(queryRowTaps(twoSoftmaxModel(), 2, TensorType.FLOAT16), null, 'fp16 outputs');
+  assert.equal(queryRowTaps(twoSoftmaxModel(10), 2, TensorType.FLOAT), null, 'opset 10: no negative Gather axis');
+  assert.ok(queryRowTaps(twoSoftmaxModel(11), 2, TensorType.FLOAT));
 });

@@ -3,8 +3,8 @@
 // The model bytes are spliced, not re-encoded: every field of the original file is kept as it was.
 import { EngineError } from '../errors';
 import { decodeModel } from './decode';
-import { encodeValueInfo } from './encode';
-import { TensorType, type ModelProto, type NodeProto } from './schema';
+import { encodeNode, encodeTensor, encodeValueInfo } from './encode';
+import { F, TensorType, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema';
 import { concatBytes, encodeLenField } from './wire';
 import type { Capability } from '../../shared/types';
 
@@ -151,22 +151,92 @@ export function planOutputs(model: ModelProto, layers: number): OutputPlan {
   return { inputs, lastHidden, pooler, hiddenStates, attentions, attentionsCap, hiddenCap, floatType };
 }
 
-/** Append graph outputs for the tensors the plan needs that the graph does not output yet. */
-export function exposeOutputs(bytes: Uint8Array, names: string[], elemType: number): Uint8Array {
-  const suffix = outputsSuffix(names, elemType);
+/** Nodes, initializers and typed outputs added to a graph (appended after the file's bytes by `outputsSuffix`). */
+export interface GraphAddition {
+  nodes: NodeProto[];
+  initializers: TensorProto[];
+  outputs: ValueInfoProto[];
+}
+
+/** Append graph outputs for the tensors the plan needs that the graph does not output yet (and `extra`'s nodes). */
+export function exposeOutputs(bytes: Uint8Array, names: string[], elemType: number, extra?: GraphAddition): Uint8Array {
+  const suffix = outputsSuffix(names, elemType, extra);
   return suffix.length === 0 ? bytes : concatBytes([bytes, suffix]);
 }
 
 /**
- * The bytes that, appended to a ModelProto, add `names` as graph outputs: a second `graph` field holding only those
- * outputs, which protobuf parsers (onnxruntime's, and decodeModel) merge into the first. The model's own bytes are
- * never rewritten: splicing the outputs into the graph field copied a BERT-base file (418 MB) three times, ≈ 5 s of a
- * 11 s load and three copies alive at once. Empty when there is nothing to add.
+ * The bytes that, appended to a ModelProto, add `names` as graph outputs of type `elemType` (and `extra`'s nodes,
+ * initializers and outputs): a second `graph` field holding only what is added, which protobuf parsers (onnxruntime's,
+ * and decodeModel) merge into the first. The model's own bytes are never rewritten: splicing the outputs into the graph
+ * field copied a BERT-base file (418 MB) three times, ≈ 5 s of a 11 s load and three copies alive at once. Empty when
+ * there is nothing to add.
  */
-export function outputsSuffix(names: string[], elemType: number): Uint8Array {
-  if (names.length === 0) return new Uint8Array(0);
-  const graph = concatBytes(names.map((name) => encodeLenField(12, encodeValueInfo({ name, elemType, shape: null }))));
-  return encodeLenField(7, graph);
+export function outputsSuffix(names: string[], elemType: number, extra: GraphAddition = { nodes: [], initializers: [], outputs: [] }): Uint8Array {
+  const outputs = [...names.map((name) => ({ name, elemType, shape: null })), ...extra.outputs];
+  if (outputs.length === 0 && extra.nodes.length === 0) return new Uint8Array(0);
+  const graph = concatBytes([
+    ...extra.nodes.map((n) => encodeLenField(F.graph.node, encodeNode(n))),
+    ...extra.initializers.map((t) => encodeLenField(F.graph.initializer, encodeTensor(t))),
+    ...outputs.map((o) => encodeLenField(F.graph.output, encodeValueInfo(o))),
+  ]);
+  return encodeLenField(F.model.graph, graph);
+}
+
+/** The graph output the query-row taps add: [L·B, heads, T] (or [L·B·heads, T]; the same floats for one sequence). */
+export const QUERY_ROWS_OUTPUT = 'cls_lens/query_rows';
+/** A small int64 output of the taps that only orders the run (see queryRowTaps); never fetched. */
+export const TAPS_ORDER_OUTPUT = 'cls_lens/after_model';
+
+/**
+ * Nodes that read the first query's row (the [CLS] row) out of every layer's attention Softmax, so that the encoder's
+ * own run returns them as QUERY_ROWS_OUTPUT: no second run, and no second read of the query and key weights (≈ 7 MB
+ * per MiniLM-size inspection, 56 MB at BERT-base size). Null where the graph does not allow it: fp16 outputs (the
+ * Softmax may run in either precision), an opset before 11 (negative Gather axes), or not one attention Softmax per
+ * layer.
+ *
+ * The order of the added nodes matters. onnxruntime runs every node on every run, fetched or not, in the order of a
+ * depth-first walk back from the graph's leaf nodes, the leaf with the highest node index first (graph_viewer.cc, the
+ * default execution order). Appended naively, the row Gathers run after the whole encoder, and every layer's
+ * [B, heads, T, T] probabilities stay allocated until then: +136 MiB resident for BERT-base size at 512 tokens, and
+ * L times a batch's probabilities in the experiments' batched runs. So:
+ *   - the rows are concatenated as a chain (rows of layers 0..l, then layer l+1 appended), each Gather appended after
+ *     the next layer's, so that the walk from the chain's end reaches layer 0's Softmax first and each Gather runs
+ *     right after its Softmax (test/integration/attention.test.ts checks the order in onnxruntime's profile);
+ *   - the model's own leaves (its outputs, which fusions renumber above every appended node) become inputs of one
+ *     added node (TAPS_ORDER_OUTPUT, the concatenated shapes of those outputs), so that the chain's end is the leaf
+ *     with the highest index, walked first.
+ */
+export function queryRowTaps(model: ModelProto, layers: number, floatType: number): (GraphAddition & { output: string }) | null {
+  const opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  if (floatType !== TensorType.FLOAT || opset < 11 || layers < 1) return null;
+  const soft = attentionSoftmaxOutputs(model.graph.node);
+  if (soft.length !== layers) return null;
+  const node = (opType: string, input: string[], output: string, attribute: NodeProto['attribute'] = []): NodeProto =>
+    ({ name: output, opType, domain: '', input, output: [output], attribute });
+  const axis = (i: bigint) => [{ name: 'axis', type: 2, i }];
+  // the model's leaves: nodes none of whose outputs another node reads
+  const read = new Set(model.graph.node.flatMap((n) => n.input));
+  const leaves = model.graph.node.filter((n) => n.output.every((o) => !o || !read.has(o))).map((n) => n.output.find((o) => o)).filter((o): o is string => !!o);
+  const shapes = leaves.map((o, i) => node('Shape', [o], `cls_lens/leaf_shape_${i}`));
+  const after = node('Concat', shapes.map((n) => n.output[0]), TAPS_ORDER_OUTPUT, axis(0n));
+  // a scalar index: Gather drops the query axis ([B, heads, T, T] → [B, heads, T])
+  const index = 'cls_lens/query_index';
+  const rowName = (l: number) => (layers === 1 ? QUERY_ROWS_OUTPUT : `cls_lens/query_row_${l}`);
+  const gathers = soft.map((name, l) => node('Gather', [name, index], rowName(l), axis(-2n)));
+  const chain: NodeProto[] = [];
+  for (let l = 1; l < layers; l++) {
+    chain.push(node('Concat', [l === 1 ? gathers[0].output[0] : chain[l - 2].output[0], gathers[l].output[0]], l === layers - 1 ? QUERY_ROWS_OUTPUT : `cls_lens/query_rows_0_${l}`, axis(0n)));
+  }
+  const zero: TensorProto = { name: index, dataType: TensorType.INT64, dims: [], rawData: new Uint8Array(8) };
+  return {
+    nodes: [...shapes, ...(shapes.length ? [after] : []), ...[...gathers].reverse(), ...chain],
+    initializers: [zero],
+    outputs: [
+      { name: QUERY_ROWS_OUTPUT, elemType: TensorType.FLOAT, shape: null },
+      ...(shapes.length ? [{ name: TAPS_ORDER_OUTPUT, elemType: TensorType.INT64, shape: null }] : []),
+    ],
+    output: QUERY_ROWS_OUTPUT,
+  };
 }
 
 export interface PreparedGraph {

@@ -7,6 +7,8 @@
 // graph's own initializers, found by walking back from each attention Softmax (or read from a fused
 // com.microsoft.Attention node's packed weight). Two small ONNX graphs, built once per model:
 //   - the query row of every head (the [CLS] row): s_t = h_t·(Wk,head·q_head) + bk,head·q_head, O(T·H·heads) per layer;
+//     used where the encoder's own run cannot return it (rewrite.ts, queryRowTaps: fused graphs, fp16, a query other
+//     than the first);
 //   - one layer's full [B, heads, T, T] probabilities, on request.
 import type * as Ort from 'onnxruntime-node';
 import { ort, sessionOptionsFor } from './ort';

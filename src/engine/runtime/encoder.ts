@@ -1,10 +1,12 @@
 // One onnxruntime session per model, over the stock graph with its hidden states exposed; typed outputs {data, dims}.
 // Attention probabilities are recomputed from those hidden states (runtime/attention.ts) where the graph's query and
 // key projections are recognised, and exposed by the rewrite (the graph's Softmax outputs) only where they are not.
+// Where they are recomputed, the [CLS] row of every head is still read from the graph's own Softmax in the same run
+// (rewrite.ts, queryRowTaps): it is what the views show first.
 import * as fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
-import { outputsSuffix, planOutputs, type OutputPlan } from '../onnx/rewrite';
+import { outputsSuffix, planOutputs, queryRowTaps, type OutputPlan } from '../onnx/rewrite';
 import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
 import { concatBytes, decodeModel, TensorType, type ModelProto } from '../onnx';
@@ -34,6 +36,8 @@ export interface EncoderOutputs {
   /** Each [B, heads, T, T], L entries, when requested and available (recomputed or read from the graph). */
   attentions: FloatTensor[] | null;
   pooler: FloatTensor | null;
+  /** With `queryRows`: the first query's row of every head of every layer, [L, heads, T], read in this run; else null. */
+  queryRows: FloatTensor | null;
 }
 
 export interface RunRequest {
@@ -47,6 +51,11 @@ export interface RunRequest {
   stacked?: boolean;
   /** With `stacked`: the buffer to write into, when it holds exactly (L+1)·T·H floats (else a fresh one is made). */
   into?: Float32Array;
+  /**
+   * Batch 1: also return the first query's attention row of every head (the [CLS] row), read from the graph's own
+   * Softmax in the same run where the graph allows it (`Encoder.rowsInRun`); null otherwise.
+   */
+  queryRows?: boolean;
 }
 
 function toBigInt64(src: ArrayLike<number>, n: number): BigInt64Array {
@@ -108,6 +117,9 @@ export function recomputedReason(found: Extract<QkPattern, { ok: true }>): strin
  */
 export const INT8_MEASURED = 'up to about 0.03 (mean under 0.001) on test models, less than the int8 graph\'s own attention differs from its fp32 model\'s (up to about 0.09)';
 
+/** What the capability's reason adds where the [CLS] rows come out of the encoder's own run. */
+export const ROWS_IN_RUN = 'The [CLS] rows shown first are read from the graph\'s own attention Softmax in the encoder\'s run.';
+
 /** Room after the file's bytes for the added graph outputs: ≈ 60 bytes per output, a few hundred outputs. */
 const OUTPUTS_SLACK = 64 * 1024;
 
@@ -139,6 +151,8 @@ export class Encoder {
     private readonly recompute: AttentionRecompute | null = null,
     /** The config's hidden size (the width of each hidden state), for preallocated outputs. */
     private readonly hidden = 0,
+    /** The graph output holding the first query's row of every layer's attention (queryRowTaps), or null. */
+    private readonly rowTaps: { output: string; layers: number; heads: number } | null = null,
   ) {}
 
   static async create(folder: ModelFolder, opts: { threads?: number; /** false: expose the graph's Softmax outputs even where attention can be recomputed. */ recompute?: boolean } = {}): Promise<Encoder> {
@@ -181,9 +195,12 @@ export class Encoder {
     const existing = new Set(model.graph.output.map((o) => o.name));
     const wanted = [...new Set([...(plan.hiddenStates ?? []), ...(plan.attentions ?? [])])].filter((n) => !existing.has(n));
     const rows = embeddingRows(model);
+    // where attention is recomputed, the [CLS] rows shown first are read from the graph's own Softmax in the same run
+    const taps = pattern ? queryRowTaps(model, c.layers, plan.floatType) : null;
+    if (taps) plan.attentionsCap = { ...plan.attentionsCap, reason: `${plan.attentionsCap.reason} ${ROWS_IN_RUN}` };
     // the outputs are appended after the file's bytes (a second graph field, merged by the parser): in the slack read
     // with the file when they fit, so that onnxruntime gets the model without a copy of it
-    const suffix = outputsSuffix(wanted, plan.floatType);
+    const suffix = outputsSuffix(wanted, plan.floatType, taps ?? undefined);
     let graphBytes: Uint8Array | null = suffix.length <= OUTPUTS_SLACK
       ? (buffer!.set(suffix, bytes.length), buffer!.subarray(0, bytes.length + suffix.length))
       : concatBytes([bytes, suffix]);
@@ -210,7 +227,12 @@ export class Encoder {
       await session.release();
       throw new EngineError('internal', `The attention sessions could not be created: ${(e as Error).message.split('\n')[0]}`, 'Report this with the model; meanwhile set clsLens.threads or use another export.');
     }
-    return new Encoder(session, plan, rows, familyOf(c.modelType).positionOffset, recompute, c.hidden);
+    return new Encoder(session, plan, rows, familyOf(c.modelType).positionOffset, recompute, c.hidden, taps && { output: taps.output, layers: c.layers, heads: c.heads });
+  }
+
+  /** Whether `run` can return the [CLS] rows of every head from the encoder's own run (`RunRequest.queryRows`). */
+  get rowsInRun(): boolean {
+    return this.rowTaps !== null;
   }
 
   /** Whether attention can be had at all (read from the graph or recomputed). */
@@ -259,6 +281,8 @@ export class Encoder {
     fetch.push(...hiddenNames);
     if (req.attentions && p.attentions) fetch.push(...p.attentions);
     if (req.pooler && p.pooler) fetch.push(p.pooler);
+    const rowsOutput = req.queryRows && b.batch === 1 ? this.rowTaps?.output ?? null : null;
+    if (rowsOutput) fetch.push(rowsOutput);
     // preallocated outputs: each hidden state written into its slice of one buffer (float32 graphs, one sequence)
     let stacked: FloatTensor | null = null;
     let views: FloatTensor[] | null = null;
@@ -291,7 +315,14 @@ export class Encoder {
       stacked,
       attentions,
       pooler: req.pooler && p.pooler ? get(p.pooler) : null,
+      queryRows: rowsOutput ? this.rowsOf(get(rowsOutput), b.seq) : null,
     };
+  }
+
+  /** The taps' output as [L, heads, T]; null when its size says the Softmax was not laid out [B, heads, T, T]. */
+  private rowsOf(t: FloatTensor, T: number): FloatTensor | null {
+    const { layers: L, heads } = this.rowTaps!;
+    return t.data.length === L * heads * T ? { data: t.data, dims: [L, heads, T] } : null;
   }
 
   async dispose(): Promise<void> {
