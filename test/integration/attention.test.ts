@@ -111,6 +111,35 @@ describe('attention recomputed from hidden states', () => {
     });
   }
 
+  test('weights kept in a temporary file (unlinked at once): the same probabilities and rows as in memory', async () => {
+    const m = load(await ensureFixtureModel('bert-mini-stock'));
+    const plan = prepareGraph(fs.readFileSync(m.onnx), m.cfg.layers).plan;
+    const weightsOf = () => { const f = findQkWeights(m.model, m.cfg, plan.hiddenStates); assert.ok(f.ok); return f.weights; };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-spill-'));
+    const mem = await AttentionRecompute.create(weightsOf(), 1);
+    const spilled = await AttentionRecompute.create(weightsOf(), 1, { spill: true, spillDir: dir });
+    const nowhere = await AttentionRecompute.create(weightsOf(), 1, { spill: true, spillDir: path.join(dir, 'missing', 'dir') });
+    made.push(mem, spilled, nowhere);
+    assert.equal(mem.weightsInMemory, true);
+    assert.equal(spilled.weightsInMemory, false);
+    assert.equal(nowhere.weightsInMemory, true, 'a file that cannot be written: kept in memory');
+    assert.deepEqual(fs.readdirSync(dir), [], 'the file is unlinked once open');
+    const run = await rewrittenRun(m, 10, 3);
+    // layers out of order and twice, so that a cached layer must not answer for another
+    for (const l of [1, 0, m.cfg.layers - 1, 0]) {
+      const a = await mem.layer(l, run.hidden[l], run.mask);
+      const b = await spilled.layer(l, run.hidden[l], run.mask);
+      assert.equal(maxAbsDiff(a.data, b.data), 0, `layer ${l}`);
+    }
+    const rowsMem = await mem.queryRows(run.hidden.slice(0, -1), run.mask.subarray(0, 10));
+    const rowsSpilled = await spilled.queryRows(run.hidden.slice(0, -1), run.mask.subarray(0, 10));
+    assert.equal(maxAbsDiff(rowsMem.data, rowsSpilled.data), 0);
+    await spilled.dispose();
+    made.splice(made.indexOf(spilled), 1);
+    await assert.rejects(spilled.layer(0, run.hidden[0], run.mask), /released/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('fused com.microsoft.Attention: recomputed from its packed weight, equal to the stock export with the same seed', async () => {
     const fused = load(await ensureFixtureModel('bert-tiny-fused'));
     const stock = load(await ensureFixtureModel('bert-tiny-stock'));
@@ -150,6 +179,7 @@ describe('the [CLS] rows read in the encoder\'s own run (Softmax taps)', () => {
       const m = load(folder);
       const enc = (await engine.load(folder)).encoder;
       assert.equal(enc.rowsInRun, true);
+      assert.equal(enc.attentionWeightsInMemory, false, 'only full matrices need the weights: kept in a file');
       const T = 11;
       const feeds = batch(['token_type_ids'], T, 3);
       const one = { ids: Int32Array.from((feeds.input_ids.data as BigInt64Array).subarray(0, T), Number), batch: 1, seq: T, attentionMask: new Int32Array(T).fill(1) };
@@ -217,6 +247,7 @@ describe('the [CLS] rows read in the encoder\'s own run (Softmax taps)', () => {
   test('a fused graph has no Softmax to read: the rows are recomputed from its packed weights', async () => {
     const enc = (await engine.load(await ensureFixtureModel('bert-tiny-fused'))).encoder;
     assert.equal(enc.rowsInRun, false);
+    assert.equal(enc.attentionWeightsInMemory, true, 'rows recomputed on every inspection: the weights stay in memory');
     assert.equal(enc.plan.attentionsCap.source, 'recomputed');
     assert.doesNotMatch(enc.plan.attentionsCap.reason ?? '', /read from the graph's own attention Softmax/);
     const stock = (await engine.load(await ensureFixtureModel('bert-tiny-stock'))).encoder;

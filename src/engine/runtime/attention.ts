@@ -10,6 +10,10 @@
 //     used where the encoder's own run cannot return it (rewrite.ts, queryRowTaps: fused graphs, fp16, a query other
 //     than the first);
 //   - one layer's full [B, heads, T, T] probabilities, on request.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { ort, sessionOptionsFor } from './ort';
 import { encodeModel, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx';
@@ -481,49 +485,177 @@ export function buildQueryRowModel(heads: number, H: number): Uint8Array {
       ['wq', F, ['L', heads, H, d]], ['bq', F, ['L', heads, 1, d]], ['wk', F, ['L', heads, H, d]], ['bk', F, ['L', heads, 1, d]], ['scale', F, ['L', 1, 1, 1]]], 'row');
 }
 
-/** Each layer's weights copied into one [L, …] block; the layers' own arrays become views of it (one copy in memory). */
-function stackLayers(weights: QkWeights): Record<'wq' | 'bq' | 'wk' | 'bk' | 'scale', Float32Array> {
+type Stacked = Record<'wq' | 'bq' | 'wk' | 'bk', Float32Array>;
+const KEYS = ['wq', 'bq', 'wk', 'bk'] as const;
+
+/** Each layer's weights copied into one [L, …] block per weight (the layers' own arrays are dropped). */
+function stackLayers(weights: QkWeights): Stacked {
   const L = weights.layers.length;
-  const out = {} as Record<'wq' | 'bq' | 'wk' | 'bk' | 'scale', Float32Array>;
-  for (const k of ['wq', 'bq', 'wk', 'bk'] as const) {
+  const out = {} as Stacked;
+  for (const k of KEYS) {
     const per = weights.layers[0][k].length;
     const all = new Float32Array(L * per);
-    weights.layers.forEach((w, l) => { all.set(w[k], l * per); w[k] = all.subarray(l * per, (l + 1) * per); });
+    weights.layers.forEach((w, l) => { all.set(w[k], l * per); w[k] = EMPTY; });
     out[k] = all;
   }
-  out.scale = Float32Array.from(weights.layers, (w) => w.scale);
   return out;
+}
+const EMPTY = new Float32Array(0);
+
+/**
+ * Where the query and key weights live between requests (2·L·H·(H+1) floats: 56 MiB for BERT-base size). In memory
+ * while the [CLS] rows are recomputed on every inspection; otherwise (the encoder's run returns them, see
+ * rewrite.ts's queryRowTaps) in a temporary file, unlinked once open, read back one layer per request: the full
+ * matrices are asked for a layer at a time, and a read of a BERT-base layer (4.7 MiB, from the page cache) is a
+ * fraction of its 17 ms computation. The file goes when its descriptor closes (dispose, or the process ending).
+ */
+class WeightStore {
+  private cached: { l: number; w: Stacked } | null = null;
+  private constructor(
+    private readonly L: number,
+    /** Floats per layer of each weight. */
+    private readonly per: Record<'wq' | 'bq' | 'wk' | 'bk', number>,
+    private stacked: Stacked | null,
+    private fd: number | null,
+    private unlinkPath: string | null,
+  ) {}
+
+  static inMemory(weights: QkWeights): WeightStore {
+    const per = Object.fromEntries(KEYS.map((k) => [k, weights.layers[0][k].length])) as WeightStore['per'];
+    return new WeightStore(weights.layers.length, per, stackLayers(weights), null, null);
+  }
+
+  /** The weights written to a temporary file; in memory where the file cannot be written (a full or read-only disk). */
+  static spilled(weights: QkWeights, dir = os.tmpdir()): WeightStore {
+    const store = WeightStore.inMemory(weights);
+    const file = path.join(dir, `cls-lens-qk-${process.pid}-${crypto.randomBytes(6).toString('hex')}.bin`);
+    let fd: number | null = null;
+    try {
+      fd = fs.openSync(file, 'w+', 0o600);
+      for (let l = 0; l < store.L; l++) {
+        for (const k of KEYS) {
+          const v = store.stacked![k].subarray(l * store.per[k], (l + 1) * store.per[k]);
+          const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+          let off = 0;
+          while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off, store.offset(l, k) + off);
+        }
+      }
+    } catch {
+      if (fd !== null) try { fs.closeSync(fd); } catch { /* already gone */ }
+      try { fs.rmSync(file, { force: true }); } catch { /* nothing to remove */ }
+      return store;
+    }
+    let unlinkPath: string | null = file;
+    try { fs.unlinkSync(file); unlinkPath = null; } catch { /* removed at dispose */ }
+    return new WeightStore(store.L, store.per, null, fd, unlinkPath);
+  }
+
+  get inMemory(): boolean {
+    return this.stacked !== null;
+  }
+
+  private get layerFloats(): number {
+    return KEYS.reduce((a, k) => a + this.per[k], 0);
+  }
+
+  /** Byte offset of layer l's weight k in the file: per layer [wq | bq | wk | bk]. */
+  private offset(l: number, k: (typeof KEYS)[number]): number {
+    let o = l * this.layerFloats;
+    for (const j of KEYS) {
+      if (j === k) break;
+      o += this.per[j];
+    }
+    return o * 4;
+  }
+
+  /** Layer l's weights (views; valid until the next call). */
+  layer(l: number): Stacked {
+    if (this.stacked) return Object.fromEntries(KEYS.map((k) => [k, this.stacked![k].subarray(l * this.per[k], (l + 1) * this.per[k])])) as Stacked;
+    if (this.cached?.l === l) return this.cached.w;
+    const buf = new Float32Array(this.layerFloats);
+    this.read(buf, l * this.layerFloats * 4);
+    const w = {} as Stacked;
+    let o = 0;
+    for (const k of KEYS) { w[k] = buf.subarray(o, o + this.per[k]); o += this.per[k]; }
+    this.cached = { l, w };
+    return w;
+  }
+
+  /** Every layer's weights stacked by layer: the kept arrays, or read back from the file (one read per weight). */
+  all(): Stacked {
+    if (this.stacked) return this.stacked;
+    const out = {} as Stacked;
+    for (const k of KEYS) out[k] = new Float32Array(this.L * this.per[k]);
+    for (let l = 0; l < this.L; l++) {
+      const w = this.layer(l);
+      for (const k of KEYS) out[k].set(w[k], l * this.per[k]);
+    }
+    return out;
+  }
+
+  private read(into: Float32Array, position: number): void {
+    if (this.fd === null) throw new Error('the attention weights were released');
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+    let off = 0;
+    while (off < bytes.length) {
+      const n = fs.readSync(this.fd, bytes, off, bytes.length - off, position + off);
+      if (n === 0) throw new Error(`the attention weights file ended after ${off} of ${bytes.length} bytes`);
+      off += n;
+    }
+  }
+
+  dispose(): void {
+    this.stacked = null;
+    this.cached = null;
+    if (this.fd !== null) try { fs.closeSync(this.fd); } catch { /* already closed */ }
+    this.fd = null;
+    if (this.unlinkPath) try { fs.rmSync(this.unlinkPath, { force: true }); } catch { /* left for the OS */ }
+    this.unlinkPath = null;
+  }
 }
 
 /** The two sessions and the weights they read (the only copy of Wq / Wk outside the encoder session). */
 export class AttentionRecompute {
   private constructor(
-    readonly weights: QkWeights,
+    readonly heads: number,
+    readonly hidden: number,
+    private readonly scales: Float32Array,
     private readonly layerSession: Ort.InferenceSession,
     private readonly rowSession: Ort.InferenceSession,
-    private readonly stacked: Record<'wq' | 'bq' | 'wk' | 'bk' | 'scale', Float32Array>,
+    private readonly store: WeightStore,
   ) {}
 
-  static async create(weights: QkWeights, threads?: number): Promise<AttentionRecompute> {
+  /**
+   * `spill`: the [CLS] rows come from the encoder's own run, so the weights are needed only for a layer's full
+   * matrix (and a query other than the first): keep them in a temporary file instead of memory (WeightStore).
+   */
+  static async create(weights: QkWeights, threads?: number, opts: { spill?: boolean; /** Where the file goes (tests). */ spillDir?: string } = {}): Promise<AttentionRecompute> {
     const O = ort();
     // no memory arena: a layer's [heads, T, T] intermediates go back after each request
-    const opts = sessionOptionsFor(threads, { arena: false });
+    const sessionOpts = sessionOptionsFor(threads, { arena: false });
     const [a, b] = await Promise.all([
-      O.InferenceSession.create(buildLayerAttentionModel(weights.heads, weights.hidden), opts),
-      O.InferenceSession.create(buildQueryRowModel(weights.heads, weights.hidden), opts),
+      O.InferenceSession.create(buildLayerAttentionModel(weights.heads, weights.hidden), sessionOpts),
+      O.InferenceSession.create(buildQueryRowModel(weights.heads, weights.hidden), sessionOpts),
     ]);
-    return new AttentionRecompute(weights, a, b, stackLayers(weights));
+    const scales = Float32Array.from(weights.layers, (w) => w.scale);
+    const store = opts.spill ? WeightStore.spilled(weights, opts.spillDir) : WeightStore.inMemory(weights);
+    return new AttentionRecompute(weights.heads, weights.hidden, scales, a, b, store);
   }
 
   get layers(): number {
-    return this.weights.layers.length;
+    return this.scales.length;
+  }
+
+  /** Whether the weights are held in memory (false: in the temporary file). */
+  get weightsInMemory(): boolean {
+    return this.store.inMemory;
   }
 
   private feeds(l: number, x: FloatTensor, mask: ArrayLike<number>): Record<string, Ort.Tensor> {
     const O = ort();
-    const { heads, hidden: H } = this.weights;
+    const { heads, hidden: H } = this;
     const d = H / heads;
-    const w = this.weights.layers[l];
+    const w = this.store.layer(l);
     const [B, T] = x.dims;
     const m = mask instanceof Float32Array ? mask : Float32Array.from(mask);
     return {
@@ -531,7 +663,7 @@ export class AttentionRecompute {
       mask: new O.Tensor('float32', m, [B, T]),
       wq: new O.Tensor('float32', w.wq, [heads, H, d]), bq: new O.Tensor('float32', w.bq, [heads, 1, d]),
       wk: new O.Tensor('float32', w.wk, [heads, H, d]), bk: new O.Tensor('float32', w.bk, [heads, 1, d]),
-      scale: new O.Tensor('float32', new Float32Array([w.scale]), []),
+      scale: new O.Tensor('float32', new Float32Array([this.scales[l]]), []),
     };
   }
 
@@ -549,7 +681,7 @@ export class AttentionRecompute {
    */
   async queryRows(inputs: FloatTensor | FloatTensor[], mask: ArrayLike<number>, qpos = 0): Promise<FloatTensor> {
     const O = ort();
-    const L = this.layers, { heads, hidden: H } = this.weights;
+    const L = this.layers, { heads, hidden: H } = this;
     const d = H / heads;
     let x: Float32Array, T: number;
     if (Array.isArray(inputs)) {
@@ -564,19 +696,20 @@ export class AttentionRecompute {
     const m1 = Float32Array.from({ length: T }, (_, t) => mask[t]);
     const m = new Float32Array(L * T);
     for (let l = 0; l < L; l++) m.set(m1, l * T);
-    const st = this.stacked;
+    const st = this.store.all();
     const r = await this.rowSession.run({
       x: new O.Tensor('float32', x, [L, T, H]), mask: new O.Tensor('float32', m, [L, T]),
       qpos: new O.Tensor('int64', new BigInt64Array([BigInt(qpos)]), []),
       wq: new O.Tensor('float32', st.wq, [L, heads, H, d]), bq: new O.Tensor('float32', st.bq, [L, heads, 1, d]),
       wk: new O.Tensor('float32', st.wk, [L, heads, H, d]), bk: new O.Tensor('float32', st.bk, [L, heads, 1, d]),
-      scale: new O.Tensor('float32', st.scale, [L, 1, 1, 1]),
+      scale: new O.Tensor('float32', this.scales, [L, 1, 1, 1]),
     });
     const row = r.row as Ort.Tensor;
     return { data: row.data as Float32Array, dims: [L, heads, T] };
   }
 
   async dispose(): Promise<void> {
+    this.store.dispose();
     await this.layerSession.release();
     await this.rowSession.release();
   }

@@ -222,7 +222,7 @@ export class Encoder {
     buffer = null;
     let recompute: AttentionRecompute | null = null;
     try {
-      recompute = weights ? await AttentionRecompute.create(weights, opts.threads) : null;
+      recompute = weights ? await AttentionRecompute.create(weights, opts.threads, { spill: taps !== null }) : null;
     } catch (e) {
       await session.release();
       throw new EngineError('internal', `The attention sessions could not be created: ${(e as Error).message.split('\n')[0]}`, 'Report this with the model; meanwhile set clsLens.threads or use another export.');
@@ -233,6 +233,11 @@ export class Encoder {
   /** Whether `run` can return the [CLS] rows of every head from the encoder's own run (`RunRequest.queryRows`). */
   get rowsInRun(): boolean {
     return this.rowTaps !== null;
+  }
+
+  /** Whether the recompute holds the query/key weights in memory (false: in a temporary file); null without a recompute. */
+  get attentionWeightsInMemory(): boolean | null {
+    return this.recompute ? this.recompute.weightsInMemory : null;
   }
 
   /** Whether attention can be had at all (read from the graph or recomputed). */
