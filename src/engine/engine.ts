@@ -21,6 +21,11 @@ export interface EngineOptions {
   hub?: HubSettings;
   /** false: read attentions from the graph's Softmax outputs (the rewrite) even where they can be recomputed. Default true. */
   recomputeAttention?: boolean;
+  /**
+   * Where a loaded model's attention weights may wait in a temporary file, unlinked once open (AttentionRecompute);
+   * default the OS's temporary folder. The extension passes its global storage: a tmpfs /tmp would hold them in memory.
+   */
+  scratchDir?: string;
 }
 
 /** Stage boundaries of a load and an inspection, in order, for progress reports. */
@@ -225,7 +230,7 @@ export class Engine {
       throw new EngineError('tokenizer', (e as Error).message);
     }
     opts.onPhase?.('creating session');
-    const encoder = await Encoder.create(folder, { threads: this.opts.threads, recompute: this.opts.recomputeAttention });
+    const encoder = await Encoder.create(folder, { threads: this.opts.threads, recompute: this.opts.recomputeAttention, scratchDir: this.opts.scratchDir });
     const analysis = encoder.hasAttentions ? await AnalysisSession.create(folder.config.layers, this.opts.threads) : null;
     const c = folder.config;
     const warnings: string[] = [];

@@ -13,7 +13,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const tokens = new HubTokenStore(context.secrets);
   await tokens.reload();
   const store = new LensStore();
-  const controller = new LensController(context.extensionUri, store, log, tokens);
+  // a loaded model's attention weights wait in a file here rather than in the extension host's memory
+  const scratchDir = context.globalStorageUri ? vscode.Uri.joinPath(context.globalStorageUri, 'scratch').fsPath : undefined;
+  const controller = new LensController(context.extensionUri, store, log, tokens, scratchDir);
   const services = { extensionUri: context.extensionUri, store, controller, log };
   const sideView = new SideViewProvider(services);
   context.subscriptions.push(
@@ -22,7 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     InspectorPanel.registerSerializer(services),
     ...registerCommands({ extensionUri: context.extensionUri, store, controller, log, globalState: context.globalState, tokens }),
     followSelection(store, controller),
-    ...registerExperimentCommands({ extensionUri: context.extensionUri, log, workspaceState: context.workspaceState, tokens }),
+    ...registerExperimentCommands({ extensionUri: context.extensionUri, log, workspaceState: context.workspaceState, tokens, scratchDir }),
   );
   log.info('CLS Lens activated');
 }

@@ -115,15 +115,18 @@ describe('attention recomputed from hidden states', () => {
     const m = load(await ensureFixtureModel('bert-mini-stock'));
     const plan = prepareGraph(fs.readFileSync(m.onnx), m.cfg.layers).plan;
     const weightsOf = () => { const f = findQkWeights(m.model, m.cfg, plan.hiddenStates); assert.ok(f.ok); return f.weights; };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-spill-'));
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-spill-'));
+    const dir = path.join(base, 'made');
     const mem = await AttentionRecompute.create(weightsOf(), 1);
     const spilled = await AttentionRecompute.create(weightsOf(), 1, { spill: true, spillDir: dir });
-    const nowhere = await AttentionRecompute.create(weightsOf(), 1, { spill: true, spillDir: path.join(dir, 'missing', 'dir') });
+    // a folder that cannot exist (under a regular file): fails even for root, who ignores permissions
+    fs.writeFileSync(path.join(base, 'a-file'), '');
+    const nowhere = await AttentionRecompute.create(weightsOf(), 1, { spill: true, spillDir: path.join(base, 'a-file', 'dir') });
     made.push(mem, spilled, nowhere);
     assert.equal(mem.weightsInMemory, true);
     assert.equal(spilled.weightsInMemory, false);
     assert.equal(nowhere.weightsInMemory, true, 'a file that cannot be written: kept in memory');
-    assert.deepEqual(fs.readdirSync(dir), [], 'the file is unlinked once open');
+    assert.deepEqual(fs.readdirSync(dir), [], 'the folder is made; the file is unlinked once open');
     const run = await rewrittenRun(m, 10, 3);
     // layers out of order and twice, so that a cached layer must not answer for another
     for (const l of [1, 0, m.cfg.layers - 1, 0]) {
@@ -137,7 +140,7 @@ describe('attention recomputed from hidden states', () => {
     await spilled.dispose();
     made.splice(made.indexOf(spilled), 1);
     await assert.rejects(spilled.layer(0, run.hidden[0], run.mask), /released/);
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(base, { recursive: true, force: true });
   });
 
   test('fused com.microsoft.Attention: recomputed from its packed weight, equal to the stock export with the same seed', async () => {
@@ -241,6 +244,20 @@ describe('the [CLS] rows read in the encoder\'s own run (Softmax taps)', () => {
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('EngineOptions.scratchDir: the weights file goes there (the folder made if missing), unlinked once open', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cls-lens-scratch-'));
+    const dir = path.join(base, 'global', 'scratch');
+    const e = new Engine({ threads: 1, scratchDir: dir });
+    try {
+      const enc = (await e.load(await ensureFixtureModel('bert-tiny-stock'))).encoder;
+      assert.equal(enc.attentionWeightsInMemory, false);
+      assert.deepEqual(fs.readdirSync(dir), []);
+    } finally {
+      await e.dispose();
+      fs.rmSync(base, { recursive: true, force: true });
     }
   });
 

@@ -155,7 +155,7 @@ export class Encoder {
     private readonly rowTaps: { output: string; layers: number; heads: number } | null = null,
   ) {}
 
-  static async create(folder: ModelFolder, opts: { threads?: number; /** false: expose the graph's Softmax outputs even where attention can be recomputed. */ recompute?: boolean } = {}): Promise<Encoder> {
+  static async create(folder: ModelFolder, opts: { threads?: number; /** false: expose the graph's Softmax outputs even where attention can be recomputed. */ recompute?: boolean; /** EngineOptions.scratchDir */ scratchDir?: string } = {}): Promise<Encoder> {
     let bytes: Uint8Array | null;
     /** The file's bytes followed by room for the graph outputs the engine adds (written there, not copied). */
     let buffer: Uint8Array | null;
@@ -222,7 +222,7 @@ export class Encoder {
     buffer = null;
     let recompute: AttentionRecompute | null = null;
     try {
-      recompute = weights ? await AttentionRecompute.create(weights, opts.threads, { spill: taps !== null }) : null;
+      recompute = weights ? await AttentionRecompute.create(weights, opts.threads, { spill: taps !== null, spillDir: opts.scratchDir }) : null;
     } catch (e) {
       await session.release();
       throw new EngineError('internal', `The attention sessions could not be created: ${(e as Error).message.split('\n')[0]}`, 'Report this with the model; meanwhile set clsLens.threads or use another export.');

@@ -23,6 +23,8 @@ export interface ExperimentServices {
   log: vscode.LogOutputChannel;
   workspaceState: vscode.Memento;
   tokens: HubTokenStore;
+  /** EngineOptions.scratchDir: the extension's global storage. */
+  scratchDir?: string;
 }
 
 export function readExperimentSettings(): ExperimentSettings {
@@ -48,7 +50,7 @@ export class ExperimentRunner implements vscode.Disposable {
 
   private engine(): EngineClient {
     const s = readSettings();
-    const opts: EngineOptions = { threads: s.threads, hub: hubSettingsOf(s, this.services.tokens.token) };
+    const opts: EngineOptions = { threads: s.threads, hub: hubSettingsOf(s, this.services.tokens.token), scratchDir: this.services.scratchDir };
     const key = JSON.stringify(opts);
     if (!this.client || key !== this.key) {
       if (this.client && !this.running.get(this.client)) void this.client.dispose();

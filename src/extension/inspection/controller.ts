@@ -79,7 +79,7 @@ export class LensController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: LensStore, private readonly log: vscode.LogOutputChannel,
-    private readonly tokens: HubTokenStore) {
+    private readonly tokens: HubTokenStore, private readonly scratchDir?: string) {
     const s = readSettings();
     const opts = this.engineOptions();
     this.engineKey = JSON.stringify(opts);
@@ -96,7 +96,7 @@ export class LensController implements vscode.Disposable {
   /** Threads and the Hub settings (endpoint, offline, the SecretStorage token): the worker's engine options. */
   private engineOptions(): EngineOptions {
     const s = readSettings();
-    return { threads: s.threads, hub: hubSettingsOf(s, this.tokens.token) };
+    return { threads: s.threads, hub: hubSettingsOf(s, this.tokens.token), scratchDir: this.scratchDir };
   }
 
   /** The engine worker is the bundle dist/worker.js next to dist/extension.js. */
