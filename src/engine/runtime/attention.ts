@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
+import { readFully, writeFully } from '../io/files';
 import { ort, sessionOptionsFor } from './ort';
 import { encodeModel, TensorType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx';
 import { attentionSoftmaxOutputs } from '../onnx/rewrite';
@@ -512,6 +513,8 @@ const EMPTY = new Float32Array(0);
  */
 class WeightStore {
   private cached: { l: number; w: Stacked } | null = null;
+  /** Floats per layer, all four weights: the file holds layer after layer, each [wq | bq | wk | bk]. */
+  private readonly layerFloats: number;
   private constructor(
     private readonly L: number,
     /** Floats per layer of each weight. */
@@ -519,7 +522,9 @@ class WeightStore {
     private stacked: Stacked | null,
     private fd: number | null,
     private unlinkPath: string | null,
-  ) {}
+  ) {
+    this.layerFloats = KEYS.reduce((a, k) => a + per[k], 0);
+  }
 
   static inMemory(weights: QkWeights): WeightStore {
     const per = Object.fromEntries(KEYS.map((k) => [k, weights.layers[0][k].length])) as WeightStore['per'];
@@ -534,12 +539,12 @@ class WeightStore {
     try {
       fs.mkdirSync(dir, { recursive: true });
       fd = fs.openSync(file, 'w+', 0o600);
+      let position = 0;
       for (let l = 0; l < store.L; l++) {
-        for (const k of KEYS) {
-          const v = store.stacked![k].subarray(l * store.per[k], (l + 1) * store.per[k]);
-          const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-          let off = 0;
-          while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off, store.offset(l, k) + off);
+        const w = store.layer(l);
+        for (const v of KEYS.map((k) => w[k])) {
+          writeFully(fd, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), position);
+          position += v.byteLength;
         }
       }
     } catch {
@@ -554,20 +559,6 @@ class WeightStore {
 
   get inMemory(): boolean {
     return this.stacked !== null;
-  }
-
-  private get layerFloats(): number {
-    return KEYS.reduce((a, k) => a + this.per[k], 0);
-  }
-
-  /** Byte offset of layer l's weight k in the file: per layer [wq | bq | wk | bk]. */
-  private offset(l: number, k: (typeof KEYS)[number]): number {
-    let o = l * this.layerFloats;
-    for (const j of KEYS) {
-      if (j === k) break;
-      o += this.per[j];
-    }
-    return o * 4;
   }
 
   /** Layer l's weights (views; valid until the next call). */
@@ -597,14 +588,8 @@ class WeightStore {
 
   private read(into: Float32Array, position: number): void {
     if (this.fd === null) throw new EngineError('internal', 'The model\'s attention weights were released (the model was unloaded).', 'Inspect again.');
-    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
-    let off = 0;
     try {
-      while (off < bytes.length) {
-        const n = fs.readSync(this.fd, bytes, off, bytes.length - off, position + off);
-        if (n === 0) throw Object.assign(new Error(`the file ended after ${off} of ${bytes.length} bytes`), { code: 'ESHORTREAD' });
-        off += n;
-      }
+      readFully(this.fd, new Uint8Array(into.buffer, into.byteOffset, into.byteLength), position);
     } catch (e) {
       throw new EngineError('internal', `The model's attention weights could not be read back from their temporary file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
         'Restart the extension host (Developer: Restart Extension Host) to load the model again.');

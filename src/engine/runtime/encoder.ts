@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors';
+import { readFully } from '../io/files';
 import { outputsSuffix, planOutputs, queryRowTaps, type OutputPlan } from '../onnx/rewrite';
 import { familyOf } from '../models/families';
 import type { ModelFolder } from '../models/modelFolder';
@@ -129,13 +130,7 @@ function readWithSlack(file: string, slack: number): Uint8Array {
   try {
     const size = fs.fstatSync(fd).size;
     const out = new Uint8Array(size + slack);
-    let off = 0;
-    while (off < size) {
-      const n = fs.readSync(fd, out, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    if (off !== size) throw Object.assign(new Error(`read ${off} of ${size} bytes`), { code: 'ESHORTREAD' });
+    readFully(fd, out.subarray(0, size), 0);
     return out;
   } finally {
     fs.closeSync(fd);
